@@ -1,0 +1,367 @@
+"""The run folder: the contract between the trainer, the core and the dashboard.
+
+The format is documented in docs/run-format.md; this module is its only writer and its reference
+reader. numpy and the standard library only.
+
+Crash safety rests on one ordering: a snapshot's arrays are written and flushed to disk before
+the manifest lists the snapshot, and the manifest is only ever replaced by an atomic rename. A
+reader that trusts the manifest therefore never reads a slot that is still being written.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+import zlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+WEIGHTS_DIR = "weights"
+PROBE_FILE = "probe.npz"
+LIVE_PIXELS_FILE = "live_pixels.npy"
+STATUSES = ("running", "completed", "failed", "interrupted")
+RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,100}")
+ARRAYS_BY_KIND = {
+    "dense": ("kernel", "bias"),
+    "batchnorm": ("gamma", "beta", "moving_mean", "moving_variance"),
+    "dropout": (),
+}
+# A running trainer refreshes its heartbeat every few seconds; silence this long means it died.
+HEARTBEAT_STALE_SECONDS = 60.0
+DTYPE = np.dtype("<f4")
+
+
+class BrokenRun(Exception):
+    """A run folder that cannot be read; str(error) is the reason, fit to show a user."""
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def validate_run_id(run_id: object) -> str:
+    """Return run_id if it is a safe folder name, else raise ValueError saying why."""
+    if not isinstance(run_id, str) or not RUN_ID_PATTERN.fullmatch(run_id) or set(run_id) == {"."}:
+        raise ValueError(
+            f"invalid run id {str(run_id)[:60]!r}: use 1-100 of the characters A-Z a-z 0-9 . _ -"
+        )
+    return run_id
+
+
+def runs_dir(data_dir: str | os.PathLike) -> Path:
+    return Path(data_dir) / "runs"
+
+
+def run_path(data_dir: str | os.PathLike, run_id: object) -> Path:
+    """The folder of run_id under data_dir; never a path outside data_dir/runs."""
+    return runs_dir(data_dir) / validate_run_id(run_id)
+
+
+def write_json_atomic(path: Path, payload: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=1, allow_nan=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def array_shapes(layers: list[dict]) -> dict[str, tuple[int, ...]]:
+    """Per-snapshot shape of every stored array, keyed 'LAYER.ARRAY'; kernels are neuron-major."""
+    shapes = {}
+    for layer in layers:
+        for array in ARRAYS_BY_KIND[layer["kind"]]:
+            if array == "kernel":
+                shapes[f"{layer['name']}.kernel"] = (layer["units"], layer["fan_in"])
+            else:
+                shapes[f"{layer['name']}.{array}"] = (layer["units"],)
+    return shapes
+
+
+def snapshot_crc32(read_slot, names) -> int:
+    """CRC-32 over the bytes of every array's slot, in sorted name order."""
+    crc = 0
+    for name in sorted(names):
+        crc = zlib.crc32(np.ascontiguousarray(read_slot(name), dtype=DTYPE).tobytes(), crc)
+    return crc
+
+
+class RunWriter:
+    """Creates a run folder and appends weight snapshots to it; the trainer's only way to write.
+
+    Arrays are written with ordinary file writes (not memory maps) so that a full disk surfaces
+    as an OSError rather than a crash inside a mapped page.
+    """
+
+    def __init__(self, path: Path, manifest: dict):
+        self.path = Path(path)
+        self.manifest = manifest
+        self.shapes = array_shapes(manifest["layers"])
+        self._last_heartbeat = 0.0
+
+    @classmethod
+    def create(cls, path, *, run_id: str, preset: str, config: dict, dataset: dict,
+               layers: list[dict], capacity: int) -> "RunWriter":
+        """Make the folder, preallocate `capacity` snapshot slots and write the first manifest."""
+        validate_run_id(run_id)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=False)
+        (path / WEIGHTS_DIR).mkdir()
+        manifest = {
+            "schema_version": SCHEMA_VERSION, "run_id": run_id, "created": utc_now(),
+            "preset": preset, "config": config, "dataset": dataset, "layers": layers,
+            "capacity": int(max(capacity, 1)), "snapshots": [], "history": [],
+            "status": "running", "best_snapshot": None, "test": None, "error": None,
+            "pid": os.getpid(), "heartbeat": utc_now(),
+        }
+        writer = cls(path, manifest)
+        for name, shape in writer.shapes.items():
+            writer._allocate(name, shape, manifest["capacity"])
+        writer.save_manifest()
+        return writer
+
+    @classmethod
+    def reopen(cls, path) -> "RunWriter":
+        """Continue writing an existing run (resume): status back to running, this pid."""
+        manifest = read_manifest(path)
+        writer = cls(Path(path), manifest)
+        manifest.update(status="running", pid=os.getpid(), error=None)
+        writer.save_manifest()
+        return writer
+
+    @property
+    def snapshot_count(self) -> int:
+        return len(self.manifest["snapshots"])
+
+    def _file(self, name: str) -> Path:
+        return self.path / WEIGHTS_DIR / f"{name}.npy"
+
+    def _allocate(self, name: str, shape: tuple, capacity: int, keep: int = 0) -> None:
+        """(Re)create an array file with room for `capacity` snapshots, keeping the first `keep`."""
+        target = self._file(name)
+        tmp = target.with_name(f".{target.name}.tmp")
+        array = np.lib.format.open_memmap(tmp, mode="w+", dtype=DTYPE, shape=(capacity, *shape))
+        if keep:
+            array[:keep] = np.load(target, mmap_mode="r")[:keep]
+        array.flush()
+        del array
+        os.replace(tmp, target)
+
+    def _grow(self) -> None:
+        capacity = 2 * self.manifest["capacity"]
+        for name, shape in self.shapes.items():
+            self._allocate(name, shape, capacity, keep=self.snapshot_count)
+        self.manifest["capacity"] = capacity
+
+    def _write_slot(self, name: str, index: int, values: np.ndarray) -> None:
+        header_bytes = np.load(self._file(name), mmap_mode="r").offset
+        slot_bytes = int(np.prod(self.shapes[name])) * DTYPE.itemsize
+        with open(self._file(name), "r+b") as handle:
+            handle.seek(header_bytes + index * slot_bytes)
+            handle.write(values.tobytes())
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def _stored(self, layer: str, array: str, values) -> np.ndarray:
+        values = np.asarray(values, dtype=DTYPE)
+        if array == "kernel":
+            values = values.T  # Keras keeps (fan_in, units); we store one neuron per row.
+        name = f"{layer}.{array}"
+        if values.shape != self.shapes[name]:
+            raise ValueError(f"{name}: expected shape {self.shapes[name]}, got {values.shape}")
+        return np.ascontiguousarray(values)
+
+    def append_snapshot(self, weights: dict[str, dict], *, label: str, epoch: int, step: int) -> int:
+        """Store one snapshot. `weights[layer][array]` is in Keras layout (kernel: fan_in × units)."""
+        stored = {f"{layer}.{array}": self._stored(layer, array, values)
+                  for layer, arrays in weights.items() for array, values in arrays.items()}
+        missing = set(self.shapes) - set(stored)
+        if missing:
+            raise ValueError(f"snapshot lacks arrays: {', '.join(sorted(missing))}")
+        if self.snapshot_count >= self.manifest["capacity"]:
+            self._grow()
+        index = self.snapshot_count
+        for name, values in stored.items():
+            self._write_slot(name, index, values)
+        crc = snapshot_crc32(stored.__getitem__, stored)
+        self.manifest["snapshots"].append(
+            {"index": index, "label": label, "epoch": int(epoch), "step": int(step), "crc32": crc})
+        self.save_manifest()
+        return index
+
+    def truncate(self, count: int) -> None:
+        """Forget every snapshot from `count` on (resume starts again after the last whole epoch)."""
+        self.manifest["snapshots"] = self.manifest["snapshots"][:count]
+        self.save_manifest()
+
+    def record_epoch(self, row: dict) -> None:
+        self.manifest["history"].append({key: _plain(value) for key, value in row.items()})
+        self.save_manifest()
+
+    def set_best_snapshot(self, index: int | None) -> None:
+        self.manifest["best_snapshot"] = None if index is None else int(index)
+        self.save_manifest()
+
+    def write_probe(self, images: np.ndarray, labels: np.ndarray) -> None:
+        images = np.asarray(images, dtype=np.uint8).reshape(-1, 28, 28)
+        np.savez(self.path / PROBE_FILE, images=images, labels=np.asarray(labels, dtype=np.uint8))
+
+    def write_live_pixels(self, mask: np.ndarray) -> None:
+        np.save(self.path / LIVE_PIXELS_FILE, np.asarray(mask, dtype=bool).reshape(28, 28))
+
+    def heartbeat(self, min_interval: float = 5.0) -> None:
+        """Refresh the heartbeat, at most once every `min_interval` seconds."""
+        if time.monotonic() - self._last_heartbeat >= min_interval:
+            self.save_manifest()
+
+    def finish(self, status: str, *, test: dict | None = None, error: str | None = None) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}")
+        self.manifest.update(status=status, error=error)
+        if test is not None:
+            self.manifest["test"] = {key: _plain(value) for key, value in test.items()}
+        self.save_manifest()
+
+    def save_manifest(self) -> None:
+        self.manifest["heartbeat"] = utc_now()
+        self._last_heartbeat = time.monotonic()
+        write_json_atomic(self.path / MANIFEST, self.manifest)
+
+
+def _plain(value):
+    """numpy scalars to JSON-friendly Python values."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+REQUIRED_KEYS = {"schema_version": int, "run_id": str, "layers": list, "snapshots": list,
+                 "history": list, "status": str, "capacity": int}
+
+
+def read_manifest(path) -> dict:
+    """Parse and sanity-check a run's manifest; raise BrokenRun with a reason if it is unusable."""
+    path = Path(path)
+    try:
+        text = (path / MANIFEST).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BrokenRun("no manifest.json") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise BrokenRun(f"manifest.json unreadable: {error}") from None
+    try:
+        manifest = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise BrokenRun(f"manifest.json is not valid JSON ({error.msg}, line {error.lineno})") from None
+    _check_manifest(manifest)
+    return manifest
+
+
+def _check_manifest(manifest) -> None:
+    if not isinstance(manifest, dict):
+        raise BrokenRun("manifest.json is not a JSON object")
+    for key, kind in REQUIRED_KEYS.items():
+        if not isinstance(manifest.get(key), kind) or isinstance(manifest.get(key), bool):
+            raise BrokenRun(f"manifest.json: '{key}' missing or not a {kind.__name__}")
+    if manifest["schema_version"] > SCHEMA_VERSION:
+        raise BrokenRun(f"made by a newer Neuron Lens (schema {manifest['schema_version']}, "
+                        f"this one reads up to {SCHEMA_VERSION}); upgrade to open it")
+    if manifest["status"] not in STATUSES:
+        raise BrokenRun(f"manifest.json: unknown status {manifest['status']!r}")
+    try:
+        array_shapes(manifest["layers"])
+    except (KeyError, TypeError) as error:
+        raise BrokenRun(f"manifest.json: malformed layer list ({error!r})") from None
+    for position, snapshot in enumerate(manifest["snapshots"]):
+        if not isinstance(snapshot, dict) or snapshot.get("index") != position:
+            raise BrokenRun(f"manifest.json: snapshot {position} is malformed")
+    if len(manifest["snapshots"]) > manifest["capacity"]:
+        raise BrokenRun("manifest.json lists more snapshots than the arrays can hold")
+
+
+def effective_status(manifest: dict, now: float | None = None) -> str:
+    """The manifest's status, except that a 'running' run whose heartbeat went stale is 'interrupted'."""
+    if manifest["status"] != "running":
+        return manifest["status"]
+    try:
+        beat = datetime.fromisoformat(str(manifest.get("heartbeat")).replace("Z", "+00:00"))
+    except ValueError:
+        return "interrupted"
+    age = (now if now is not None else time.time()) - beat.timestamp()
+    return "interrupted" if age > HEARTBEAT_STALE_SECONDS else "running"
+
+
+def open_arrays(path, manifest: dict) -> dict[str, np.memmap]:
+    """Memory-map every array read-only, checking dtype and shape against the manifest."""
+    arrays = {}
+    for name, shape in array_shapes(manifest["layers"]).items():
+        file = Path(path) / WEIGHTS_DIR / f"{name}.npy"
+        try:
+            array = np.load(file, mmap_mode="r")
+        except FileNotFoundError:
+            raise BrokenRun(f"missing array weights/{name}.npy") from None
+        except (ValueError, OSError) as error:
+            raise BrokenRun(f"weights/{name}.npy unreadable ({error})") from None
+        if array.dtype != DTYPE or array.shape[1:] != shape or array.shape[0] < len(manifest["snapshots"]):
+            raise BrokenRun(f"weights/{name}.npy has shape {array.shape} {array.dtype}, "
+                            f"expected (≥{len(manifest['snapshots'])}, {', '.join(map(str, shape))}) float32")
+        arrays[name] = array
+    return arrays
+
+
+def verify_snapshot(arrays: dict[str, np.ndarray], manifest: dict, index: int) -> None:
+    """Raise BrokenRun if snapshot `index` does not match its stored checksum or holds NaN/inf."""
+    expected = manifest["snapshots"][index].get("crc32")
+    if expected is not None and snapshot_crc32(lambda name: arrays[name][index], arrays) != expected:
+        raise BrokenRun(f"snapshot {index} does not match its checksum (torn or corrupted write)")
+    for name, array in arrays.items():
+        if not np.isfinite(array[index]).all():
+            raise BrokenRun(f"snapshot {index}: {name} holds NaN or infinite values")
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of the run list; `broken` is None or the reason the run cannot be opened."""
+    run_id: str
+    path: Path
+    status: str
+    preset: str = ""
+    dataset: str = ""
+    epochs: int = 0
+    snapshots: int = 0
+    test_accuracy: float | None = None
+    created: str = ""
+    broken: str | None = None
+
+
+def check_run(path) -> RunSummary:
+    """Summarise a run folder, reading only the manifest, array headers and the newest snapshot."""
+    path = Path(path)
+    try:
+        manifest = read_manifest(path)
+        arrays = open_arrays(path, manifest)
+        if manifest["snapshots"]:
+            verify_snapshot(arrays, manifest, len(manifest["snapshots"]) - 1)
+    except BrokenRun as error:
+        return RunSummary(run_id=path.name, path=path, status="broken", broken=str(error))
+    test = manifest.get("test") or {}
+    dataset = manifest.get("dataset") or {}
+    return RunSummary(
+        run_id=path.name, path=path, status=effective_status(manifest),
+        preset=str(manifest.get("preset", "")), dataset=str(dataset.get("name", "")),
+        epochs=len(manifest["history"]), snapshots=len(manifest["snapshots"]),
+        test_accuracy=test.get("accuracy"), created=str(manifest.get("created", "")))
+
+
+def list_runs(data_dir) -> list[RunSummary]:
+    """Every run folder under data_dir/runs, newest first; broken ones included with their reason."""
+    folder = runs_dir(data_dir)
+    if not folder.is_dir():
+        return []
+    entries = [entry for entry in folder.iterdir()
+               if entry.is_dir() and RUN_ID_PATTERN.fullmatch(entry.name) and not entry.name.startswith(".")]
+    summaries = [check_run(entry) for entry in entries]
+    return sorted(summaries, key=lambda run: (run.created or "", run.run_id), reverse=True)
