@@ -1,0 +1,311 @@
+"""Pure figure builders shared by the views: numpy arrays in, Plotly figures out.
+
+No run, cache or callback context here, so every builder is tested with plain pytest. Every
+figure carries a title naming what it shows and a subtitle naming which definition of the
+interpretation guide it uses.
+"""
+from __future__ import annotations
+
+import base64
+import struct
+import zlib
+
+import numpy as np
+import plotly.graph_objects as go
+
+from app import theme
+
+SIDE = 28
+TILE_GAP = 2
+DIGITS = tuple(range(10))
+
+
+# Red and blue already mean "positive" and "negative"; the selection needs a third colour.
+HIGHLIGHT = "#e07b00"
+
+
+def symmetric_limit(values) -> float:
+    """The largest finite |value| (never zero): the colour limit ±limit of the shared scale."""
+    return theme.symmetric_limits(values)[1]
+
+
+def titled(text: str, subtitle: str | None = None) -> dict:
+    """A figure title with an optional smaller line naming the definition shown."""
+    html = text if not subtitle else f"{text}<br><span style='font-size:0.8em;color:{theme.MUTED}'>{subtitle}</span>"
+    return {"text": html, "x": 0.0, "xanchor": "left", "y": 0.98, "yanchor": "top"}
+
+
+def base_layout(title: str, subtitle: str | None, *, height: int) -> dict:
+    return theme.figure_layout(title=titled(title, subtitle), height=height,
+                               font={"family": theme.FONT_FAMILY, "size": 12, "color": theme.INK},
+                               margin={"l": 52, "r": 16, "t": 64, "b": 40})
+
+
+def square_axes(figure: go.Figure, colorbar: bool = True) -> go.Figure:
+    """Image axes (the theme's heatmap style) with room at the top for a two-line title."""
+    theme.heatmap_style(figure, colorbar=colorbar)
+    figure.update_layout(title=figure.layout.title.to_plotly_json() | {"font": {"size": 13}},
+                         margin={"l": 8, "r": 8, "t": 64, "b": 8})
+    return figure
+
+
+def field_heatmap(field, *, title: str, subtitle: str, limit: float | None = None,
+                  height: int = 360, colorbar_title: str = "weight") -> go.Figure:
+    """One 28×28 field on the shared zero-centred diverging scale, limits ±limit."""
+    field = np.asarray(field, dtype=np.float32).reshape(SIDE, SIDE)
+    limit = symmetric_limit(field) if limit is None else float(limit)
+    figure = go.Figure(go.Heatmap(
+        z=field, zmin=-limit, zmax=limit, zmid=None, colorscale=theme.DIVERGING,
+        colorbar={"thickness": 10, "len": 0.8, "title": {"text": colorbar_title, "side": "right"}},
+        hovertemplate="row %{y}, column %{x}<br>%{z:.4g}<extra></extra>"))
+    figure.update_layout(**base_layout(title, subtitle, height=height))
+    return square_axes(figure)
+
+
+def tile_fields(fields, columns: int, gap: int = TILE_GAP):
+    """Lay (n, 28, 28) fields out in a grid; returns (image with NaN gaps, tile index or -1)."""
+    fields = np.asarray(fields, dtype=np.float32)
+    count = len(fields)
+    rows = max(1, -(-count // columns))
+    pitch = SIDE + gap
+    image = np.full((rows * pitch - gap, columns * pitch - gap), np.nan, dtype=np.float32)
+    owner = np.full(image.shape, -1, dtype=np.int16)
+    for index, field in enumerate(fields):
+        top, left = (index // columns) * pitch, (index % columns) * pitch
+        image[top:top + SIDE, left:left + SIDE] = field
+        owner[top:top + SIDE, left:left + SIDE] = index
+    return image, owner
+
+
+def mosaic_columns(count: int) -> int:
+    """Columns for a mosaic of `count` tiles that fits a 1280-pixel-wide page."""
+    return int(min(16, max(4, np.ceil(np.sqrt(count * 2)))))
+
+
+def mosaic_figure(fields, neurons, *, title: str, subtitle: str, per_tile: bool = False,
+                  selected: int | None = None, columns: int | None = None,
+                  height: int | None = None) -> go.Figure:
+    """Every field of a layer as one heatmap; customdata holds the neuron under each pixel."""
+    fields = np.asarray(fields, dtype=np.float32)
+    neurons = np.asarray(neurons, dtype=np.int16)
+    if per_tile:
+        scale = np.abs(fields).reshape(len(fields), -1).max(axis=1)
+        fields = fields / np.where(scale > 0, scale, 1)[:, None, None]
+    columns = columns or mosaic_columns(len(fields))
+    image, owner = tile_fields(fields, columns)
+    neuron_map = np.where(owner >= 0, neurons[np.maximum(owner, 0)], -1).astype(np.int16)
+    limit = 1.0 if per_tile else symmetric_limit(image)
+    value_label = "relative value" if per_tile else "value"
+    figure = go.Figure(go.Heatmap(
+        z=image, customdata=neuron_map, zmin=-limit, zmax=limit, colorscale=theme.DIVERGING,
+        hoverongaps=False, colorbar={"thickness": 10, "len": 0.7},
+        hovertemplate=f"neuron %{{customdata}}<br>{value_label} %{{z:.3g}}<extra></extra>"))
+    rows = image.shape[0] // (SIDE + TILE_GAP) + 1
+    figure.update_layout(**base_layout(title, subtitle, height=height or min(640, 90 + rows * 70)))
+    if selected is not None and selected in set(neurons.tolist()):
+        position = int(np.flatnonzero(neurons == selected)[0])
+        top, left = (position // columns) * (SIDE + TILE_GAP), (position % columns) * (SIDE + TILE_GAP)
+        figure.add_shape(type="rect", x0=left - 1, x1=left + SIDE, y0=top - 1, y1=top + SIDE,
+                         line={"color": HIGHLIGHT, "width": 3})
+    return square_axes(figure)
+
+
+def neuron_at(click_data) -> int | None:
+    """The neuron id under a click on a mosaic or a neuron bar chart (None for a gap or no click)."""
+    try:
+        value = click_data["points"][0]["customdata"]
+    except (TypeError, KeyError, IndexError):
+        return None
+    if isinstance(value, list):
+        value = value[0] if value else None
+    return int(value) if value is not None and int(value) >= 0 else None
+
+
+def signed_colours(values) -> list[str]:
+    return [theme.POSITIVE if value >= 0 else theme.NEGATIVE for value in np.asarray(values)]
+
+
+def neuron_bars(values, neurons, *, title: str, subtitle: str, highlight: int | None = None,
+                highlight_label: str = "", value_label: str = "contribution",
+                height: int = 300) -> go.Figure:
+    """Per-neuron signed values, largest first; customdata holds the neuron id for click-through."""
+    values = np.asarray(values, dtype=float)
+    neurons = np.asarray(neurons, dtype=int)
+    order = np.argsort(-values, kind="stable")
+    values, neurons = values[order], neurons[order]
+    labels = [f"n{neuron}" for neuron in neurons]
+    colours = signed_colours(values)
+    outline = [HIGHLIGHT if neuron == highlight else "rgba(0,0,0,0)" for neuron in neurons]
+    figure = go.Figure(go.Bar(
+        x=labels, y=values, customdata=neurons, marker={"color": colours, "line": {"color": outline, "width": 3}},
+        hovertemplate=f"neuron %{{customdata}}<br>{value_label} %{{y:.4g}}<br>click to open<extra></extra>"))
+    figure.update_layout(**base_layout(title, subtitle, height=height))
+    figure.update_layout(bargap=0.15, showlegend=False)
+    figure.update_xaxes(title_text="neuron (sorted by value)", showticklabels=len(labels) <= 40,
+                        tickfont={"size": 9}, type="category")
+    figure.update_yaxes(title_text=value_label, zeroline=True, zerolinecolor=theme.MUTED)
+    if highlight is not None and highlight in set(neurons.tolist()):
+        position = int(np.flatnonzero(neurons == highlight)[0])
+        figure.add_annotation(x=labels[position], y=values[position], text=highlight_label or f"n{highlight}",
+                              showarrow=True, arrowhead=2, ax=30, ay=-30,
+                              font={"color": HIGHLIGHT}, bgcolor="rgba(255,255,255,0.8)")
+    return figure
+
+
+def probability_bars(probabilities, *, title: str, subtitle: str, selected: int | None = None,
+                     true_label: int | None = None, height: int = 240) -> go.Figure:
+    """Predicted probability per digit; the selected digit is highlighted, the true one named."""
+    probabilities = np.asarray(probabilities, dtype=float)
+    digits = list(range(len(probabilities)))
+    colours = [HIGHLIGHT if digit == selected else theme.NEUTRAL for digit in digits]
+    figure = go.Figure(go.Bar(
+        x=digits, y=probabilities, customdata=digits, marker={"color": colours},
+        hovertemplate="digit %{x}<br>p = %{y:.3f}<extra></extra>"))
+    figure.update_layout(**base_layout(title, subtitle, height=height))
+    figure.update_xaxes(title_text="digit", tickmode="array", tickvals=digits)
+    figure.update_yaxes(title_text="probability", range=[0, 1.05])
+    if true_label is not None and 0 <= true_label < len(digits):
+        figure.add_annotation(x=true_label, y=probabilities[true_label], text="true", showarrow=True,
+                              arrowhead=2, ay=-24, font={"color": theme.INK})
+    return figure
+
+
+def metric_curve(values, labels, current: int, *, title: str, subtitle: str, value_label: str,
+                 height: int = 220) -> go.Figure:
+    """A metric over snapshots; trace 1 and shape 0 mark the current snapshot (moved clientside)."""
+    values = np.asarray(values, dtype=float)
+    steps = list(range(len(values)))
+    current = int(np.clip(current, 0, len(values) - 1))
+    figure = go.Figure([
+        go.Scatter(x=steps, y=values, mode="lines+markers", customdata=list(labels),
+                   line={"color": theme.NEUTRAL}, marker={"size": 4},
+                   hovertemplate="%{customdata}<br>" + value_label + " %{y:.3f}<extra></extra>"),
+        go.Scatter(x=[current], y=[values[current]], mode="markers",
+                   marker={"size": 11, "color": HIGHLIGHT}, hoverinfo="skip"),
+    ])
+    figure.update_layout(**base_layout(title, subtitle, height=height), showlegend=False)
+    figure.add_shape(type="line", x0=current, x1=current, yref="paper", y0=0, y1=1,
+                     line={"color": HIGHLIGHT, "width": 1, "dash": "dot"})
+    figure.update_xaxes(title_text="snapshot", tickmode="array", tickvals=tick_positions(len(steps)),
+                        ticktext=[labels[i] for i in tick_positions(len(steps))])
+    figure.update_yaxes(title_text=value_label)
+    return figure
+
+
+def tick_positions(count: int, most: int = 6) -> list[int]:
+    """At most `most` evenly spread indices out of range(count), always including both ends."""
+    if count <= most:
+        return list(range(count))
+    return sorted(set(np.linspace(0, count - 1, most).round().astype(int).tolist()))
+
+
+def class_means_figure(means, *, best_digit: int, selectivity: float, d_prime: float | None = None,
+                       title: str = "Mean activation per class", height: int = 230) -> go.Figure:
+    """Class means μ_c over the probe set with the best digit highlighted and the SI named."""
+    means = np.asarray(means, dtype=float)
+    digits = list(range(len(means)))
+    colours = [HIGHLIGHT if digit == best_digit else theme.NEUTRAL for digit in digits]
+    subtitle = f"probe set · selectivity index SI = {selectivity:.2f} (Morcos et al. 2018) · best digit {best_digit}"
+    if d_prime is not None:
+        subtitle += f" · d′ = {d_prime:.2f}"
+    figure = go.Figure(go.Bar(x=digits, y=means, marker={"color": colours},
+                              hovertemplate="digit %{x}<br>mean activation %{y:.3f}<extra></extra>"))
+    figure.update_layout(**base_layout(title, subtitle, height=height))
+    figure.update_xaxes(title_text="digit class", tickmode="array", tickvals=digits)
+    figure.update_yaxes(title_text="mean activation")
+    return figure
+
+
+def digit_gallery(images, captions, *, title: str, subtitle: str, columns: int | None = None,
+                  height: int = 170) -> go.Figure:
+    """Grey-scale probe digits in one heatmap, a caption under each."""
+    images = np.asarray(images, dtype=np.float32).reshape(-1, SIDE, SIDE)
+    columns = columns or max(1, len(images))
+    image, _ = tile_fields(images, columns)
+    figure = go.Figure(go.Heatmap(z=image, zmin=0, zmax=255, colorscale="Greys", showscale=False,
+                                  hoverinfo="skip"))
+    pitch = SIDE + TILE_GAP
+    for index, caption in enumerate(captions):
+        figure.add_annotation(x=(index % columns) * pitch + SIDE / 2, y=(index // columns) * pitch + SIDE + 1,
+                              text=caption, showarrow=False, yanchor="top", font={"size": 10})
+    figure.update_layout(**base_layout(title, subtitle, height=height))
+    square_axes(figure, colorbar=False)
+    figure.update_layout(margin={"l": 8, "r": 8, "t": 64, "b": 24})
+    return figure
+
+
+def digit_image(image, *, title: str, subtitle: str, height: int = 240) -> go.Figure:
+    """One probe digit, grey scale, ink dark."""
+    image = np.asarray(image, dtype=np.float32).reshape(SIDE, SIDE)
+    figure = go.Figure(go.Heatmap(z=image, zmin=0, zmax=255, colorscale="Greys", showscale=False,
+                                  hovertemplate="row %{y}, column %{x}<br>ink %{z:.0f}/255<extra></extra>"))
+    figure.update_layout(**base_layout(title, subtitle, height=height))
+    return square_axes(figure, colorbar=False)
+
+
+def accuracy_before_after(before, after, *, overall_before: float, overall_after: float,
+                          title: str, subtitle: str, height: int = 250) -> go.Figure:
+    """Per-class accuracy before and after an ablation, as paired bars."""
+    before, after = np.asarray(before, dtype=float), np.asarray(after, dtype=float)
+    digits = list(range(len(before)))
+    figure = go.Figure([
+        go.Bar(x=digits, y=before, name=f"before ({overall_before:.1%} overall)", marker={"color": theme.NEUTRAL},
+               hovertemplate="digit %{x}<br>before %{y:.1%}<extra></extra>"),
+        go.Bar(x=digits, y=after, name=f"after ({overall_after:.1%} overall)", marker={"color": HIGHLIGHT},
+               hovertemplate="digit %{x}<br>after %{y:.1%}<extra></extra>"),
+    ])
+    figure.update_layout(**base_layout(title, subtitle, height=height), barmode="group",
+                         legend={"orientation": "h", "y": -0.3, "x": 0})
+    figure.update_layout(margin={"l": 48, "r": 16, "t": 62, "b": 60})
+    figure.update_xaxes(title_text=None, tickmode="array", tickvals=digits, ticktext=[f"digit {d}" for d in digits])
+    figure.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1.05])
+    return figure
+
+
+def activation_comparison(example, generalized, *, title: str, subtitle: str,
+                          height: int = 220) -> go.Figure:
+    """One example's activations per neuron beside its class's mean (the generalised digit)."""
+    example, generalized = np.asarray(example, dtype=float), np.asarray(generalized, dtype=float)
+    neurons = list(range(len(example)))
+    figure = go.Figure([
+        go.Bar(x=neurons, y=example, name="this example", marker={"color": theme.NEUTRAL},
+               customdata=neurons, hovertemplate="neuron %{x}<br>activation %{y:.3f}<extra></extra>"),
+        go.Scatter(x=neurons, y=generalized, name="generalised digit (class mean)", mode="markers",
+                   marker={"color": HIGHLIGHT, "size": 5, "symbol": "line-ew-open", "line": {"width": 2}},
+                   hovertemplate="neuron %{x}<br>class mean %{y:.3f}<extra></extra>"),
+    ])
+    figure.update_layout(**base_layout(title, subtitle, height=height), bargap=0.1,
+                         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
+    figure.update_xaxes(title_text="neuron")
+    figure.update_yaxes(title_text="activation")
+    return figure
+
+
+def colour_rgb(values, limit: float) -> np.ndarray:
+    """Map values to RGB bytes on the shared diverging scale with limits ±limit."""
+    stops = np.array([stop for stop, _ in theme.DIVERGING], dtype=float)
+    rgb = np.array([[int(colour[i:i + 2], 16) for i in (1, 3, 5)] for _, colour in theme.DIVERGING],
+                   dtype=float)
+    position = np.clip((np.asarray(values, dtype=float) / limit + 1) / 2, 0, 1)
+    channels = [np.interp(position, stops, rgb[:, channel]) for channel in range(3)]
+    return np.stack(channels, axis=-1).round().astype(np.uint8)
+
+
+def png_data_uri(rgb: np.ndarray, scale: int = 2) -> str:
+    """A tiny PNG (no imaging library needed) of an (h, w, 3) uint8 array, as a data: URI."""
+    rgb = np.repeat(np.repeat(np.asarray(rgb, dtype=np.uint8), scale, axis=0), scale, axis=1)
+    height, width = rgb.shape[:2]
+    raw = b"".join(b"\x00" + row.tobytes() for row in rgb)
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def field_thumbnail(field, limit: float | None = None) -> str:
+    """A 56×56 PNG of a 28×28 field on the shared scale, for table rows."""
+    field = np.asarray(field, dtype=float).reshape(SIDE, SIDE)
+    return png_data_uri(colour_rgb(field, symmetric_limit(field) if limit is None else limit))

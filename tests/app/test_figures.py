@@ -1,0 +1,154 @@
+"""Pure tests of the figure builders on synthetic arrays (no browser, no run)."""
+import base64
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from app import figures, theme
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def test_field_heatmap_is_square_zero_centred_and_names_its_definition(rng):
+    field = rng.normal(size=(28, 28))
+    field[3, 4] = -5.0
+    figure = figures.field_heatmap(field, title="Neuron 3", subtitle="W1[:, 3] as 28×28")
+    trace = figure.data[0]
+    assert (trace.zmin, trace.zmax) == (-5.0, 5.0)
+    assert trace.colorscale == tuple(tuple(stop) for stop in theme.DIVERGING)
+    assert figure.layout.yaxis.autorange == "reversed" and figure.layout.yaxis.scaleanchor == "x"
+    assert figure.layout.xaxis.showticklabels is False
+    assert "Neuron 3" in figure.layout.title.text and "W1[:, 3]" in figure.layout.title.text
+    assert np.asarray(trace.z).shape == (28, 28)
+
+
+def test_field_heatmap_keeps_a_given_limit(rng):
+    figure = figures.field_heatmap(rng.normal(size=784) * 0.1, title="t", subtitle="s", limit=2.5)
+    assert (figure.data[0].zmin, figure.data[0].zmax) == (-2.5, 2.5)
+
+
+def test_symmetric_limit_ignores_nan_and_never_returns_zero():
+    assert figures.symmetric_limit([np.nan, -3.0, 2.0]) == 3.0
+    assert figures.symmetric_limit(np.zeros(5)) > 0
+
+
+def test_tile_fields_places_each_field_and_leaves_nan_gaps():
+    fields = np.stack([np.full((28, 28), value, dtype=float) for value in range(5)])
+    image, owner = figures.tile_fields(fields, columns=3)
+    pitch = 28 + figures.TILE_GAP
+    assert image.shape == (2 * pitch - figures.TILE_GAP, 3 * pitch - figures.TILE_GAP)
+    assert image[0, 0] == 0 and image[pitch, pitch] == 4 and owner[pitch, pitch] == 4
+    assert np.isnan(image[28, 0]) and owner[28, 0] == -1          # horizontal gap
+    assert np.isnan(image[pitch, 2 * pitch]) and owner[pitch, 2 * pitch] == -1  # empty sixth tile
+    assert (owner >= 0).sum() == 5 * 784
+
+
+def test_mosaic_maps_every_pixel_to_its_neuron_and_marks_the_selection(rng):
+    fields = rng.normal(size=(6, 28, 28))
+    neurons = [10, 11, 12, 13, 14, 15]
+    figure = figures.mosaic_figure(fields, neurons, title="Layer", subtitle="weights", selected=13, columns=3)
+    neuron_map = np.asarray(figure.data[0].customdata)
+    pitch = 28 + figures.TILE_GAP
+    assert neuron_map[0, 0] == 10 and neuron_map[pitch + 5, 5] == 13 and neuron_map[28, 0] == -1
+    rectangle = figure.layout.shapes[0]
+    assert (rectangle.x0, rectangle.y0) == (-1, pitch - 1)
+    assert figures.neuron_at({"points": [{"customdata": 13}]}) == 13
+    assert figures.neuron_at({"points": [{"customdata": -1}]}) is None
+    assert figures.neuron_at(None) is None
+
+
+def test_mosaic_per_tile_scaling_gives_each_tile_full_range(rng):
+    fields = np.stack([rng.normal(size=(28, 28)), 100 * rng.normal(size=(28, 28))])
+    figure = figures.mosaic_figure(fields, [0, 1], title="t", subtitle="s", per_tile=True, columns=2)
+    image = np.asarray(figure.data[0].z, dtype=float)
+    assert np.nanmax(np.abs(image[:, :28])) == pytest.approx(1.0)
+    assert np.nanmax(np.abs(image[:, 30:])) == pytest.approx(1.0)
+    assert figure.data[0].zmax == 1.0 and "relative" in figure.data[0].hovertemplate
+
+
+def test_neuron_bars_sorts_descending_colours_by_sign_and_highlights(rng):
+    values = np.array([0.5, -1.0, 2.0, 0.0])
+    figure = figures.neuron_bars(values, [0, 1, 2, 3], title="t", subtitle="s", highlight=1,
+                                 highlight_label="most differentiated")
+    bar = figure.data[0]
+    assert list(bar.customdata) == [2, 0, 3, 1]
+    assert list(bar.marker.color) == [theme.POSITIVE, theme.POSITIVE, theme.POSITIVE, theme.NEGATIVE]
+    assert bar.marker.line.color[3] == figures.HIGHLIGHT
+    assert figure.layout.annotations[0].text == "most differentiated"
+
+
+def test_probability_bars_highlight_selected_digit_and_mark_truth():
+    probabilities = np.full(10, 0.05)
+    probabilities[4] = 0.55
+    figure = figures.probability_bars(probabilities, title="t", subtitle="s", selected=4, true_label=9)
+    assert figure.data[0].marker.color[4] == figures.HIGHLIGHT
+    assert figure.data[0].marker.color[0] == theme.NEUTRAL
+    assert figure.layout.annotations[0].x == 9
+
+
+def test_metric_curve_marks_the_current_snapshot():
+    labels = ["init"] + [f"epoch {i}" for i in range(1, 10)]
+    values = np.linspace(0, 1, 10)
+    figure = figures.metric_curve(values, labels, 3, title="Focus", subtitle="Hoyer", value_label="focus")
+    assert list(figure.data[1].x) == [3] and figure.data[1].y[0] == pytest.approx(values[3])
+    assert figure.layout.shapes[0].x0 == 3
+    ticks = list(figure.layout.xaxis.tickvals)
+    assert ticks[0] == 0 and ticks[-1] == 9 and len(ticks) <= 6
+    assert figure.layout.xaxis.ticktext[0] == "init"
+
+
+def test_tick_positions_cover_both_ends():
+    assert figures.tick_positions(3) == [0, 1, 2]
+    assert figures.tick_positions(101)[0] == 0 and figures.tick_positions(101)[-1] == 100
+
+
+def test_class_means_name_selectivity_and_best_digit():
+    means = np.arange(10, dtype=float)
+    figure = figures.class_means_figure(means, best_digit=9, selectivity=0.42, d_prime=1.5)
+    assert "SI = 0.42" in figure.layout.title.text and "d′ = 1.50" in figure.layout.title.text
+    assert figure.data[0].marker.color[9] == figures.HIGHLIGHT
+
+
+def test_digit_gallery_captions_each_image(rng):
+    images = rng.integers(0, 255, size=(3, 28, 28))
+    figure = figures.digit_gallery(images, ["a", "b", "c"], title="t", subtitle="s")
+    assert [note.text for note in figure.layout.annotations] == ["a", "b", "c"]
+    assert figure.data[0].showscale is False
+
+
+def test_accuracy_before_after_names_overall_accuracy():
+    before, after = np.full(10, 0.9), np.full(10, 0.8)
+    figure = figures.accuracy_before_after(before, after, overall_before=0.9, overall_after=0.8,
+                                           title="Ablate", subtitle="mean")
+    assert [trace.name for trace in figure.data] == ["before (90.0% overall)", "after (80.0% overall)"]
+
+
+def test_activation_comparison_overlays_class_mean(rng):
+    figure = figures.activation_comparison(rng.random(8), rng.random(8), title="t", subtitle="s")
+    assert figure.data[0].type == "bar" and figure.data[1].type == "scatter"
+    assert len(figure.data[0].y) == len(figure.data[1].y) == 8
+
+
+def test_colour_rgb_maps_zero_to_the_scale_centre_and_ends_to_the_extremes():
+    rgb = figures.colour_rgb(np.array([-1.0, 0.0, 1.0, 7.0]), limit=1.0)
+    assert rgb[0].tolist() == [0x05, 0x30, 0x61]
+    assert rgb[1].tolist() == [0xF7, 0xF7, 0xF7]
+    assert rgb[2].tolist() == rgb[3].tolist() == [0x67, 0x00, 0x1F]
+
+
+def test_field_thumbnail_is_a_valid_png_of_the_scaled_size(rng):
+    uri = figures.field_thumbnail(rng.normal(size=(28, 28)))
+    assert uri.startswith("data:image/png;base64,")
+    png = base64.b64decode(uri.split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", png[16:24])
+    assert (width, height) == (56, 56)
+    length = struct.unpack(">I", png[33:37])[0]
+    assert png[37:41] == b"IDAT"
+    raw = zlib.decompress(png[41:41 + length])
+    assert len(raw) == 56 * (1 + 56 * 3)
