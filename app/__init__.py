@@ -1,0 +1,1 @@
+"""Neuron Lens dashboard (Plotly Dash). Reads runs through `neurons`; never imports TensorFlow."""

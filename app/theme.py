@@ -1,0 +1,82 @@
+"""The dashboard's look: colours, fonts and figure defaults shared by every view.
+
+There is ONE diverging colour scale. It is zero-centred and symmetric (callers pass ±limit as
+zmin/zmax via `symmetric_limits`), red for positive and blue for negative values, so a weight, a
+change or an attribution reads the same way in every view.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+FONT_FAMILY = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+MONO_FAMILY = "'JetBrains Mono', 'SFMono-Regular', Menlo, Consolas, monospace"
+
+INK = "#1f2933"
+MUTED = "#616e7c"
+GRID = "#e4e7eb"
+SURFACE = "#ffffff"
+PAGE = "#f5f7fa"
+ACCENT = "#3e5c9a"
+
+# RdBu reversed (ColorBrewer): blue = negative, near-white = zero, red = positive.
+DIVERGING = [
+    [0.0, "#053061"], [0.1, "#2166ac"], [0.2, "#4393c3"], [0.3, "#92c5de"], [0.4, "#d1e5f0"],
+    [0.5, "#f7f7f7"],
+    [0.6, "#fddbc7"], [0.7, "#f4a582"], [0.8, "#d6604d"], [0.9, "#b2182b"], [1.0, "#67001f"],
+]
+POSITIVE = "#b2182b"
+NEGATIVE = "#2166ac"
+NEUTRAL = "#9aa5b1"
+
+# Line colours for overlaid runs, in order; chosen to stay apart from the red/blue of DIVERGING.
+SERIES = ["#3e5c9a", "#e07b00", "#2f9e44", "#8e44ad", "#c2255c", "#0b7285", "#795548", "#5c940d"]
+
+STATUS_COLORS = {
+    "running": "#1971c2",
+    "completed": "#2f9e44",
+    "interrupted": "#e8590c",
+    "failed": "#c92a2a",
+    "broken": "#868e96",
+}
+
+
+def symmetric_limits(values, floor: float = 1e-9) -> tuple[float, float]:
+    """(−m, m) with m the largest finite |value|, so zero sits at the centre of DIVERGING."""
+    array = np.asarray(values, dtype=float)
+    finite = np.abs(array[np.isfinite(array)])
+    limit = float(finite.max()) if finite.size else 1.0
+    limit = max(limit, floor)
+    return -limit, limit
+
+
+def figure_layout(**overrides) -> dict:
+    """Base layout for every figure: white plot, the app's font, tight margins."""
+    layout = {
+        "template": "plotly_white",
+        "font": {"family": FONT_FAMILY, "size": 13, "color": INK},
+        "margin": {"l": 56, "r": 16, "t": 48, "b": 44},
+        "paper_bgcolor": SURFACE,
+        "plot_bgcolor": SURFACE,
+        "hoverlabel": {"font": {"family": FONT_FAMILY}},
+        "title": {"x": 0.0, "xanchor": "left", "font": {"size": 15}},
+    }
+    layout.update(overrides)
+    return layout
+
+
+def heatmap_style(figure, *, size: int | None = None, colorbar: bool = True):
+    """Make a heatmap figure square, image-oriented (row 0 at the top) and free of tick clutter."""
+    axis = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False,
+            "showline": False}
+    figure.update_xaxes(**axis, constrain="domain")
+    figure.update_yaxes(**axis, autorange="reversed", scaleanchor="x", scaleratio=1,
+                        constrain="domain")
+    figure.update_layout(**figure_layout(margin={"l": 8, "r": 8, "t": 40, "b": 8}))
+    if size is not None:
+        figure.update_layout(width=size + (70 if colorbar else 0), height=size + 48)
+    if colorbar:
+        figure.update_traces(colorbar={"thickness": 12, "outlinewidth": 0, "len": 0.85},
+                             selector={"type": "heatmap"})
+    else:
+        figure.update_traces(showscale=False, selector={"type": "heatmap"})
+    return figure

@@ -1,0 +1,125 @@
+"""The URL query is the page's state: parse it, check it against a run, and write links.
+
+Everything here treats the query as hostile text. Values are length-capped, numbers must be plain
+non-negative integers within the run's bounds, and anything else becomes the default plus a plain
+message in `state["error"]`. No value is ever used as a path: run ids go through `app.runs`.
+
+The state dict that views read (`Input("state", "data")`):
+  run, view, layer (always set when a run is open), neuron (default 0), snapshot (default: the
+  newest), digit, example (None when absent: the view picks), snapshot_count, error, plus
+  status (the run's effective status) and explicit (the fields the URL named, so links keep only
+  what the user chose and a default snapshot keeps following a live run).
+"""
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode
+
+FIELDS = ("run", "view", "layer", "neuron", "snapshot", "digit", "example")
+NUMERIC_FIELDS = ("neuron", "snapshot", "digit", "example")
+RUN_SPECIFIC_FIELDS = ("layer", "neuron", "snapshot", "example")
+MAX_QUERY_LENGTH = 2000
+MAX_VALUE_LENGTH = 100
+PLAIN_INTEGER = re.compile(r"\d{1,9}")
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A value quoted for a message, cut short so a huge string cannot flood the page."""
+    text = str(value)
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
+def parse_query(search: str | None) -> tuple[dict[str, str], list[str]]:
+    """The known fields of a `?a=b` query as raw strings, and messages about what was dropped."""
+    search = (search or "").lstrip("?")
+    problems = []
+    if len(search) > MAX_QUERY_LENGTH:
+        return {}, [f"The link is too long ({len(search)} characters); showing the default view."]
+    raw = {}
+    for key, value in parse_qsl(search, keep_blank_values=False, max_num_fields=50):
+        if key not in FIELDS or key in raw:
+            continue
+        if len(value) > MAX_VALUE_LENGTH:
+            problems.append(f"The {key} in the link is too long; using the default.")
+            continue
+        raw[key] = value
+    return raw, problems
+
+
+def parse_index(field: str, text: str, upper: int) -> tuple[int | None, str | None]:
+    """An integer in [0, upper) from text, or None and a plain message saying what is allowed."""
+    if upper <= 0:
+        return None, f"There is no {field} to show here."
+    allowed = f"a whole number from 0 to {upper - 1}"
+    if not PLAIN_INTEGER.fullmatch(text) or int(text) >= upper:
+        return None, f"{field.capitalize()} {shown(text)} is not valid: use {allowed}."
+    return int(text), None
+
+
+def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
+    """The validated state for `raw` on `run` (a RunInfo or None); problems go into "error".
+
+    `raw["run"]` is not checked here: the caller has already opened `run` from it.
+    """
+    problems = []
+    view = raw.get("view", views[0] if views else "")
+    if views and view not in views:
+        problems.append(f"There is no view called {shown(view)}; showing {views[0]}.")
+        view = views[0]
+    state = {"run": run.run_id if run else None, "view": view, "layer": None, "neuron": None,
+             "snapshot": None, "digit": None, "example": None,
+             "snapshot_count": run.snapshot_count if run else 0,
+             "status": run.status if run else None, "error": None,
+             "explicit": sorted(key for key in raw if key in ("run", "view"))}
+    if run is None:
+        state["error"] = " ".join(problems) or None
+        return state
+    state["layer"] = pick_layer(raw, run, problems)
+    bounds = {"neuron": run.units.get(state["layer"], 0), "snapshot": run.snapshot_count,
+              "digit": run.output_classes, "example": run.probe_count}
+    defaults = {"neuron": 0, "snapshot": run.snapshot_count - 1 if run.snapshot_count else None,
+                "digit": None, "example": None}
+    for field in NUMERIC_FIELDS:
+        value = None
+        if field in raw:
+            value, problem = parse_index(field, raw[field], bounds[field])
+            if problem:
+                problems.append(problem)
+        state[field] = defaults[field] if value is None else value
+    state["explicit"] = sorted(key for key in raw if key in ("run", "view") or
+                               (key == "layer" and state["layer"] == raw["layer"]) or
+                               (key in NUMERIC_FIELDS and str(state[key]) == raw[key]))
+    state["error"] = " ".join(problems) or None
+    return state
+
+
+def pick_layer(raw: dict[str, str], run, problems: list[str]) -> str | None:
+    layers = run.hidden_layers
+    default = layers[0] if layers else None
+    if "layer" not in raw or raw["layer"] in layers:
+        return raw.get("layer", default)
+    choices = ", ".join(layers) or "none"
+    problems.append(f"Run {run.run_id} has no hidden layer {shown(raw['layer'])} "
+                    f"(its layers: {choices}).")
+    return default
+
+
+def href(state: dict | None, **changes) -> str:
+    """A `?query` link for `state` with `changes` applied; the way views navigate.
+
+    The run and view are always written so a shared link reopens the same run. Other fields are
+    written only when the URL named them or `changes` sets them, so an unpinned snapshot keeps
+    following a live run. Switching runs drops the fields that belong to the old run. A change to
+    None removes the field.
+    """
+    state = state or {}
+    explicit = set(state.get("explicit") or ()) | {"run", "view"}
+    if "run" in changes and changes["run"] != state.get("run"):
+        explicit -= set(RUN_SPECIFIC_FIELDS)
+    values = {key: state.get(key) for key in FIELDS if key in explicit}
+    values.update({key: value for key, value in changes.items() if key in FIELDS})
+    unknown = set(changes) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"href: unknown field(s) {', '.join(sorted(unknown))}")
+    pairs = [(key, str(values[key])) for key in FIELDS if values.get(key) is not None]
+    return "?" + urlencode(pairs)

@@ -1,0 +1,131 @@
+"""Journey 2: loss and accuracy per epoch, training and validation, best epoch marked; overlays."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+from dash import Input, Output, dcc, html, no_update
+from plotly.subplots import make_subplots
+
+from app import theme
+from app.runs import RunUnavailable, get_info
+
+VIEW = "training"
+LABEL = "Training"
+MAX_OVERLAID = 6
+PANELS = (("loss", "Loss"), ("accuracy", "Accuracy"))
+
+
+@dataclass(frozen=True)
+class Curves:
+    """One run's per-epoch history and the epoch whose snapshot is marked best."""
+    run_id: str
+    history: list[dict]
+    best_epoch: int | None
+
+
+def curves_of(info) -> Curves:
+    best = info.manifest.get("best_snapshot")
+    snapshots = info.manifest["snapshots"]
+    best_epoch = snapshots[best].get("epoch") if isinstance(best, int) and 0 <= best < len(snapshots) else None
+    return Curves(info.run_id, info.history, best_epoch)
+
+
+def column(history: list[dict], key: str) -> tuple[list, list]:
+    rows = [row for row in history if isinstance(row.get(key), (int, float))]
+    return [row.get("epoch") for row in rows], [row[key] for row in rows]
+
+
+def training_curves_figure(runs: list[Curves]) -> go.Figure:
+    """Loss (left) and accuracy (right) per epoch: training solid, validation dashed, one colour
+    per run; a star marks each run's best epoch on its validation curves."""
+    figure = make_subplots(rows=1, cols=2, subplot_titles=[title for _, title in PANELS],
+                           horizontal_spacing=0.09)
+    overlay = len(runs) > 1
+    for position, run in enumerate(runs):
+        colour = theme.SERIES[position % len(theme.SERIES)]
+        for panel, (metric, _) in enumerate(PANELS, start=1):
+            for prefix, dash, kind in (("", "solid", "training"), ("val_", "dash", "validation")):
+                epochs, values = column(run.history, prefix + metric)
+                name = f"{run.run_id} · {kind}" if overlay else kind
+                figure.add_trace(go.Scatter(
+                    x=epochs, y=values, mode="lines+markers", name=name, legendgroup=name,
+                    showlegend=panel == 1, line={"color": colour, "dash": dash, "width": 2},
+                    marker={"size": 5},
+                    hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:.4f}}<extra></extra>"),
+                    row=1, col=panel)
+            add_best_marker(figure, run, metric, colour, panel, overlay)
+    figure.update_layout(**theme.figure_layout(
+        height=400, margin={"l": 56, "r": 16, "t": 40, "b": 48},
+        legend={"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 12}}))
+    figure.update_xaxes(title_text="epoch", gridcolor=theme.GRID, zeroline=False)
+    figure.update_yaxes(gridcolor=theme.GRID, zeroline=False)
+    figure.update_yaxes(tickformat=".0%", row=1, col=2)
+    if not any(run.history for run in runs):
+        figure.add_annotation(text="No epoch has finished yet", showarrow=False, x=0.5, y=0.5,
+                              xref="paper", yref="paper", font={"size": 15, "color": theme.MUTED})
+    return figure
+
+
+def add_best_marker(figure: go.Figure, run: Curves, metric: str, colour: str, panel: int,
+                    overlay: bool) -> None:
+    epochs, values = column(run.history, "val_" + metric)
+    if run.best_epoch not in epochs:
+        return
+    value = values[epochs.index(run.best_epoch)]
+    name = f"{run.run_id} · best epoch" if overlay else "best epoch"
+    figure.add_trace(go.Scatter(
+        x=[run.best_epoch], y=[value], mode="markers", name=name, legendgroup=name,
+        showlegend=panel == 1,
+        marker={"symbol": "star", "size": 15, "color": colour, "line": {"color": "white", "width": 1}},
+        hovertemplate=f"{name} {run.best_epoch}: %{{y:.4f}}<extra></extra>"), row=1, col=panel)
+
+
+def summary_line(run: Curves, test: dict | None) -> str:
+    """The best epoch and the test result, in words."""
+    parts = []
+    epochs, accuracies = column(run.history, "val_accuracy")
+    if run.best_epoch in epochs:
+        parts.append(f"Best epoch {run.best_epoch}: validation accuracy "
+                     f"{accuracies[epochs.index(run.best_epoch)]:.1%}")
+    if test and isinstance(test.get("accuracy"), (int, float)):
+        parts.append(f"test accuracy {test['accuracy']:.1%} (best snapshot, held-out test set)")
+    return " · ".join(parts) or f"{len(run.history)} epochs recorded"
+
+
+def layout():
+    return html.Div(className="nl-card", children=[
+        html.Div(className="nl-toolbar", children=[
+            html.Div(id="training-summary", className="nl-summary"),
+            html.Label(className="nl-compare", children=[
+                html.Span("Overlay runs", className="nl-field-label"),
+                dcc.Dropdown(id="training-compare", multi=True, options=[], value=[],
+                             placeholder="Compare with other runs…")]),
+        ]),
+        dcc.Graph(id="training-curves", config={"displaylogo": False, "displayModeBar": False}),
+    ])
+
+
+def register(app) -> None:
+    @app.callback(Output("training-compare", "options"), Input("run-list", "data"),
+                  Input("state", "data"))
+    def compare_options(runs, state):
+        if not state or state["view"] != VIEW:
+            return no_update
+        return [{"label": run_id, "value": run_id} for run_id, _status, _epochs, _accuracy, broken
+                in runs or [] if not broken and run_id != state["run"]]
+
+    @app.callback(Output("training-curves", "figure"), Output("training-summary", "children"),
+                  Input("state", "data"), Input("training-compare", "value"))
+    def draw(state, compared):
+        if not state or state["view"] != VIEW or not state["run"]:
+            return no_update, no_update
+        info = get_info(state["run"])
+        runs = [curves_of(info)]
+        for run_id in (compared or [])[:MAX_OVERLAID]:
+            try:
+                if run_id != info.run_id:
+                    runs.append(curves_of(get_info(run_id)))
+            except RunUnavailable:
+                continue
+        return training_curves_figure(runs), summary_line(runs[0], info.manifest.get("test"))
