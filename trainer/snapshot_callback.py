@@ -1,0 +1,188 @@
+"""The public Keras callback that turns any `model.fit` of an MLP into a Neuron Lens run folder."""
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from neurons.runformat import DTYPE, RunWriter, run_path, snapshot_crc32, validate_run_id
+from trainer import data, layer_map
+
+
+class SnapshotCallback(keras.callbacks.Callback):
+    """Stores the model's weights at initialisation and after every epoch, for the dashboard.
+
+        model.fit(x, y, epochs=20, validation_data=(x_val, y_val),
+                  callbacks=[keras.callbacks.EarlyStopping(restore_best_weights=True),
+                             trainer.SnapshotCallback("data", probe=(x_test, y_test))])
+
+    The model must be a built chain of Dense / BatchNormalization / Dropout layers on 28×28
+    digits fed as pixels / 255 (see trainer.layer_map). Arguments:
+    - data_dir: the run goes to DATA_DIR/runs/RUN_ID.
+    - run_id: default UTC time + preset, e.g. 20261126-221800-custom.
+    - probe: (images, labels) the dashboard uses for activations and ablation, e.g. your test
+      set; images (N, 28, 28) or (N, 784), uint8 0-255 or float 0-1; up to 2,000 are kept,
+      stratified. Default: the 1,000 test digits held out from the offline sample
+      (only digits 0 and 1 for a model with one output unit).
+    - live_pixels: bool (28, 28) mask of the pixels that vary in your training set. Default:
+      the pixels that vary across the probe images.
+    - snapshots_per_epoch: K ≥ 1 snapshots per epoch, K − 1 evenly spaced inside it plus its end.
+    - preset, config, dataset: recorded in the manifest as they are.
+    Put it after EarlyStopping in the callback list: the run's best snapshot is the one whose
+    weights the model holds when training ends, so it must look after weights are restored.
+    """
+
+    def __init__(self, data_dir="data", run_id: str | None = None, *, probe=None, live_pixels=None,
+                 snapshots_per_epoch: int = 1, preset: str = "custom", config: dict | None = None,
+                 dataset: dict | None = None):
+        super().__init__()
+        if int(snapshots_per_epoch) < 1:
+            raise ValueError("snapshots_per_epoch must be at least 1")
+        self.data_dir = Path(data_dir)
+        self.run_id = validate_run_id(run_id) if run_id is not None else None
+        self.probe = probe
+        self.live_pixels = live_pixels
+        self.snapshots_per_epoch = int(snapshots_per_epoch)
+        self.preset = preset
+        self.config = dict(config or {})
+        self.dataset = dict(dataset or {"name": "custom", "source": "model.fit"})
+        self.writer: RunWriter | None = None
+        self._layers = None
+        self._inner_steps: set[int] = set()
+        self._epoch, self._epoch_started, self._steps_done = 0, 0.0, 0
+
+    @classmethod
+    def continuing(cls, writer: RunWriter, *, snapshots_per_epoch: int = 1) -> "SnapshotCallback":
+        """A callback that appends to an existing run (resume) instead of creating one."""
+        callback = cls(writer.path.parent.parent, writer.manifest["run_id"],
+                       snapshots_per_epoch=snapshots_per_epoch, preset=writer.manifest["preset"])
+        callback.writer = writer
+        return callback
+
+    @property
+    def path(self) -> Path | None:
+        return None if self.writer is None else self.writer.path
+
+    def on_train_begin(self, logs=None):
+        self._layers = layer_map.describe(self.model)
+        self._plan_inner_steps(self.params.get("steps"))
+        if self.writer is None:
+            self._create_run()
+            self._append("init", epoch=0, step=0)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch, self._epoch_started = epoch, time.monotonic()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._steps_done = batch + 1
+        if self._steps_done in self._inner_steps:
+            self._append(f"epoch {self._epoch + 1} · step {self._steps_done}",
+                         epoch=self._epoch, step=self._steps_done)
+        self.writer.heartbeat()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.monotonic() - self._epoch_started
+        self._append(f"epoch {epoch + 1}", epoch=epoch + 1, step=0)
+        row = {"epoch": epoch + 1, **{key: _finite(value) for key, value in (logs or {}).items()},
+               "seconds": round(seconds, 3)}
+        self.writer.record_epoch(row)
+        if "steps_per_epoch" not in self.config:  # a dataset of unknown length: now we know it
+            self._plan_inner_steps(self._steps_done)
+
+    def on_train_end(self, logs=None):
+        self.writer.set_best_snapshot(self._snapshot_holding_current_weights())
+        self.writer.finish("completed")
+
+    def record_test(self, loss: float, accuracy: float) -> None:
+        """Store the held-out test loss and accuracy of the weights the model holds now."""
+        self.writer.finish(self.writer.manifest["status"],
+                           test={"loss": _finite(loss), "accuracy": _finite(accuracy)})
+
+    def _plan_inner_steps(self, steps: int | None) -> None:
+        """Steps after which to snapshot inside an epoch: K − 1 evenly spaced, never the last."""
+        if not steps:
+            self._inner_steps = set()
+            return
+        spots = {round(steps * part / self.snapshots_per_epoch) for part in range(1, self.snapshots_per_epoch)}
+        self._inner_steps = {step for step in spots if 0 < step < steps}
+        self.config["steps_per_epoch"] = int(steps)
+
+    def _create_run(self) -> None:
+        epochs = int(self.params.get("epochs") or 1)
+        run_id = self.run_id or new_run_id(self.data_dir, self.preset)
+        output_units = self._layers[-1][1]["units"]
+        images, labels = _probe(self.probe, output_units)
+        config = {"keras_model": self.model.name, "epochs": epochs,
+                  "snapshots_per_epoch": self.snapshots_per_epoch, **self.config}
+        path = run_path(self.data_dir, run_id)
+        try:
+            self.writer = RunWriter.create(
+                path, run_id=run_id, preset=self.preset, config=config,
+                dataset={**self.dataset, "probe": len(labels)},
+                layers=[entry for _, entry in self._layers], capacity=1 + epochs * self.snapshots_per_epoch)
+            self.writer.write_probe(images, labels)
+            live = self.live_pixels if self.live_pixels is not None else images.min(axis=0) != images.max(axis=0)
+            self.writer.write_live_pixels(live)
+        except FileExistsError:
+            raise
+        except OSError:
+            shutil.rmtree(path, ignore_errors=True)  # a run without its probe set is of no use
+            self.writer = None
+            raise
+        self.run_id = run_id
+
+    def _append(self, label: str, *, epoch: int, step: int) -> int:
+        return self.writer.append_snapshot(layer_map.read_weights(self._layers),
+                                           label=label, epoch=epoch, step=step)
+
+    def _snapshot_holding_current_weights(self) -> int:
+        """The newest end-of-epoch snapshot equal to the model's weights (early stopping may have
+        restored an earlier epoch); the last snapshot if none matches."""
+        current = {}
+        for name, arrays in layer_map.read_weights(self._layers).items():
+            for array, values in arrays.items():
+                current[f"{name}.{array}"] = values.T if array == "kernel" else values
+        crc = snapshot_crc32(lambda name: np.asarray(current[name], dtype=DTYPE), current)
+        snapshots = self.writer.manifest["snapshots"]
+        for snapshot in reversed(snapshots):
+            if snapshot["step"] == 0 and snapshot["crc32"] == crc:
+                return snapshot["index"]
+        return snapshots[-1]["index"]
+
+
+def new_run_id(data_dir, preset: str) -> str:
+    """UTC time + preset, with a counter if a run of that name already exists."""
+    stem = f"{datetime.now(timezone.utc):%Y%m%d-%H%M%S}-{preset}"
+    run_id, count = stem, 1
+    while run_path(data_dir, run_id).exists():
+        count += 1
+        run_id = f"{stem}-{count}"
+    return run_id
+
+
+def _finite(value):
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def _probe(probe, output_units: int):
+    """Probe images as uint8 (N, 28, 28) and labels, stratified down to data.PROBE_SIZE."""
+    if probe is None:
+        sample = data.load("sample", None, digits=[0, 1] if output_units == 1 else list(range(10)))
+        return sample.probe
+    images, labels = (np.asarray(part) for part in probe)
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    images = images.reshape(len(images), 28, 28)
+    if images.dtype != np.uint8:
+        scale = 255.0 if images.max() <= 1.0 else 1.0
+        images = np.clip(np.rint(images * scale), 0, 255).astype(np.uint8)
+    if len(labels) > data.PROBE_SIZE:
+        keep, _ = data.stratified_indices(labels, data.PROBE_SIZE, np.random.default_rng(data.SPLIT_SEED))
+        images, labels = images[keep], labels[keep]
+    return images, labels.astype(np.uint8)
