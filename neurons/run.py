@@ -1,0 +1,454 @@
+"""`open_run(path)`: one run folder as a notebook-friendly object; the dashboard uses the same calls.
+
+The `Run` is a thin facade over the pure functions of the other modules. It reads weights lazily
+from the memory maps (slices, never every snapshot of a kernel at once) and keeps expensive results
+in small LRU caches keyed by snapshot index: a snapshot never changes once the manifest lists it.
+Every argument is checked; a bad one raises ValueError with a message fit to show a user.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neurons import ablation, attribution, chains, fields, focus, selectivity
+from neurons.forward import as_inputs, forward
+from neurons.network import load_blocks, layer_specs, scale_shift
+from neurons.runformat import (LIVE_PIXELS_FILE, MANIFEST, PROBE_FILE, BrokenRun, effective_status,
+                               open_arrays, read_manifest, verify_snapshot)
+
+FIELD_KINDS = ("weights", "change", "step")
+OUTPUT_KEY = "logits"
+MAX_IG_STEPS = 4096
+
+
+class Memo:
+    """A small thread-safe least-recently-used cache of computed results."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._items: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key, compute):
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = compute()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+def _stamp(path: Path):
+    try:
+        status = os.stat(path / MANIFEST)
+    except OSError:
+        return None
+    return status.st_mtime_ns, status.st_size
+
+
+def open_run(path) -> "Run":
+    """Open a run folder; raise BrokenRun (the reason in its message) if it cannot be read."""
+    path = Path(path)
+    if not path.is_dir():
+        raise BrokenRun(f"no run folder at {path}")
+    return Run(path)
+
+
+class Run:
+    """A trained (or training) model's snapshots and the analyses of every view; see the README."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._stamp = _stamp(self.path)
+        self._manifest = read_manifest(self.path)
+        self._arrays = open_arrays(self.path, self._manifest)
+        self._specs = layer_specs(self._manifest)
+        self._probe: tuple[np.ndarray, np.ndarray] | None = None
+        self._live: np.ndarray | None = None
+        self._blocks = Memo(8)
+        self._probe_traces = Memo(8)
+        self._layer_fields = Memo(8)
+        self._focus_tables = Memo(32)
+        self._neuron_fields = Memo(16)
+        self._lock = threading.Lock()
+        if self._manifest["snapshots"]:
+            self._load_probe()
+
+    # ---- the run as a whole ------------------------------------------------------------------
+    @property
+    def run_id(self) -> str:
+        return self._manifest["run_id"]
+
+    @property
+    def manifest(self) -> dict:
+        return self._manifest
+
+    @property
+    def snapshot_count(self) -> int:
+        return len(self._manifest["snapshots"])
+
+    @property
+    def snapshot_labels(self) -> list[str]:
+        return [str(snapshot.get("label", snapshot["index"])) for snapshot in self._manifest["snapshots"]]
+
+    @property
+    def hidden_layers(self) -> list[str]:
+        """Names of the hidden dense layers in model order, e.g. ["dense_1", "dense_2"]."""
+        return [spec.name for spec in self._specs[:-1]]
+
+    @property
+    def output_units(self) -> int:
+        return self._specs[-1].units
+
+    @property
+    def output_activation(self) -> str:
+        return self._specs[-1].activation
+
+    @property
+    def classes(self) -> list[int]:
+        """The class labels: 0–9, or 0 and 1 for a single sigmoid output."""
+        return list(range(max(self.output_units, 2)))
+
+    @property
+    def best_snapshot(self) -> int | None:
+        """The snapshot early stopping kept, else the last one; None while there is none."""
+        best = self._manifest.get("best_snapshot")
+        if isinstance(best, int) and 0 <= best < self.snapshot_count:
+            return best
+        return self.snapshot_count - 1 if self.snapshot_count else None
+
+    @property
+    def history(self) -> list[dict]:
+        return self._manifest["history"]
+
+    @property
+    def status(self) -> str:
+        """running | completed | failed | interrupted (a silent 'running' trainer counts as interrupted)."""
+        return effective_status(self._manifest)
+
+    @property
+    def probe_images(self) -> np.ndarray:
+        return self._load_probe()[0]
+
+    @property
+    def probe_labels(self) -> np.ndarray:
+        return self._load_probe()[1]
+
+    @property
+    def live_pixels(self) -> np.ndarray:
+        """(28, 28) bool: pixels that vary in the training set; the focus metrics use only these."""
+        self._load_probe()
+        return self._live
+
+    def units(self, layer: str) -> int:
+        return self._specs[self._position(layer, allow_output=True)].units
+
+    def refresh(self) -> bool:
+        """Re-read the manifest if it changed on disk; True if there are new snapshots."""
+        stamp = _stamp(self.path)
+        if stamp == self._stamp:
+            return False
+        manifest = read_manifest(self.path)
+        arrays = open_arrays(self.path, manifest)
+        with self._lock:
+            old = self._manifest["snapshots"]
+            new = manifest["snapshots"]
+            rewritten = len(new) < len(old) or any(
+                before.get("crc32") != after.get("crc32") for before, after in zip(old, new))
+            if rewritten:  # a resumed run truncated and rewrote snapshots
+                for memo in (self._blocks, self._probe_traces, self._layer_fields,
+                             self._focus_tables, self._neuron_fields):
+                    memo.clear()
+            self._manifest, self._arrays, self._stamp = manifest, arrays, stamp
+        if new and self._probe is None:
+            self._load_probe()
+        return len(new) > len(old)
+
+    # ---- forward pass ------------------------------------------------------------------------
+    def forward(self, x, snapshot: int | None = None) -> np.ndarray:
+        """Logits (N, output_units) for images (N, 28, 28) uint8 or (N, 784) floats in [0, 1]."""
+        return forward(self._blocks_at(self._snapshot(snapshot)), as_inputs(x)).logits
+
+    def activations(self, x, snapshot: int | None = None) -> dict[str, np.ndarray]:
+        """{hidden layer: (N, units) post-activation h (before BN), "logits": (N, output_units)}."""
+        trace = forward(self._blocks_at(self._snapshot(snapshot)), as_inputs(x))
+        return self._trace_dict(trace.post, trace.logits)
+
+    # ---- receptive fields and focus ----------------------------------------------------------
+    def receptive_field(self, layer: str, neuron: int, snapshot: int | None = None,
+                        kind: str = "weights") -> np.ndarray:
+        """(28, 28): the weights (expanded for deeper layers), their change since init, or the last step."""
+        position = self._position(layer, allow_output=True)
+        neuron = self._neuron(position, neuron)
+        snapshot = self._snapshot(snapshot)
+        kind = self._choice("kind", kind, FIELD_KINDS)
+        field = self._field_row(position, neuron, snapshot)
+        if kind == "change":
+            field = field - self._field_row(position, neuron, 0)
+        elif kind == "step":
+            field = field - self._field_row(position, neuron, max(snapshot - 1, 0))
+        return fields.as_images(field)
+
+    def receptive_fields(self, layer: str, neuron: int, kind: str = "weights") -> np.ndarray:
+        """(snapshot_count, 28, 28): one neuron's field at every snapshot, for scrubbing."""
+        position = self._position(layer, allow_output=True)
+        neuron = self._neuron(position, neuron)
+        kind = self._choice("kind", kind, FIELD_KINDS)
+        rows = self._neuron_rows(position, neuron)
+        if kind == "change":
+            rows = fields.learned_change(rows, rows[:1])
+        elif kind == "step":
+            rows = fields.step_changes(rows)
+        return fields.as_images(rows)
+
+    def focus_table(self, layer: str, snapshot: int | None = None) -> pd.DataFrame:
+        """One row per neuron (index "neuron"): focus, effective_pixels, top20_share, spread, blobs of Δ_t."""
+        position = self._position(layer, allow_output=True)
+        snapshot = self._snapshot(snapshot)
+        return self._focus_tables.get((position, snapshot), lambda: self._compute_focus(position, snapshot))
+
+    def focus_curve(self, layer: str, neuron: int) -> pd.DataFrame:
+        """The focus metrics of one neuron at every snapshot (index "snapshot"; NaN at snapshot 0)."""
+        position = self._position(layer, allow_output=True)
+        rows = self._neuron_rows(position, self._neuron(position, neuron))
+        table = focus.focus_frame(fields.learned_change(rows, rows[:1]), self.live_pixels)
+        table.index.name = "snapshot"
+        return table
+
+    # ---- chains and attribution --------------------------------------------------------------
+    def digit_chain(self, digit: int, snapshot: int | None = None, mode: str = "weights",
+                    example=None) -> dict[str, np.ndarray]:
+        """{hidden layer: c_l per neuron, "pixels": c_0 (28, 28)} for an output digit.
+
+        mode "weights" folds in the BN scales, "raw" drops them (the blog's W1 W2 W3[:, d]).
+        `example` (a probe index or one image) gates the chain by that example, so that "pixels"
+        is the gradient of the digit's logit; only mode "weights" has this form.
+        """
+        digit = self._digit(digit)
+        mode = self._choice("mode", mode, chains.MODES)
+        blocks = self._blocks_at(self._snapshot(snapshot))
+        gates = None
+        if example is not None:
+            if mode != "weights":
+                raise ValueError('a chain for one example uses mode "weights" (the raw chain has '
+                                 "no example form)")
+            gates = [gate[0] for gate in chains.gates(blocks, forward(blocks, self._example(example)))]
+        per_layer, pixels = chains.chain(blocks, digit, use_scale=mode == "weights", layer_gates=gates)
+        result = dict(zip(self.hidden_layers, per_layer))
+        result["pixels"] = fields.as_images(pixels)
+        return result
+
+    def gradient_x_input(self, x, digit: int, snapshot: int | None = None) -> np.ndarray:
+        """(28, 28) gradient × input of the digit's logit for one image (or probe index) x."""
+        digit = self._digit(digit)
+        blocks = self._blocks_at(self._snapshot(snapshot))
+        return fields.as_images(attribution.gradient_x_input(blocks, self._example(x), digit)[0])
+
+    def integrated_gradients(self, x, digit: int, snapshot: int | None = None,
+                             steps: int = attribution.DEFAULT_STEPS) -> np.ndarray:
+        """(28, 28) integrated gradients of the digit's logit for one image x, black baseline."""
+        digit = self._digit(digit)
+        if not _is_int(steps) or not 1 <= steps <= MAX_IG_STEPS:
+            raise ValueError(f"steps must be a whole number from 1 to {MAX_IG_STEPS}, got {_shown(steps)}")
+        blocks = self._blocks_at(self._snapshot(snapshot))
+        return fields.as_images(attribution.integrated_gradients(blocks, self._example(x)[0], digit, steps))
+
+    # ---- selectivity and ablation ------------------------------------------------------------
+    def selectivity(self, layer: str, snapshot: int | None = None) -> pd.DataFrame:
+        """One row per neuron over the probe set: mean_<class>…, si, best_digit, d_prime (for best_digit)."""
+        activations = self._probe_activations(layer, snapshot)
+        table = selectivity.selectivity_table(activations, self.probe_labels, self.classes)
+        table.index.name = "neuron"
+        return table
+
+    def most_differentiated(self, digit: int, layer: str, snapshot: int | None = None) -> int:
+        """The neuron of `layer` with the largest d′ for class `digit` over the probe set."""
+        digit = self._class(digit)
+        return selectivity.most_differentiated(self._probe_activations(layer, snapshot),
+                                               self.probe_labels, digit)
+
+    def generalized_digit(self, digit: int, snapshot: int | None = None) -> dict[str, np.ndarray]:
+        """{hidden layer: mean activation over probe examples of `digit`, "logits": mean logits}."""
+        digit = self._class(digit)
+        trace = self._probe_trace(self._snapshot(snapshot))
+        members = self.probe_labels == digit
+        if not members.any():
+            raise ValueError(f"the probe set has no examples of digit {digit}")
+        return self._trace_dict([post[members].mean(axis=0) for post in trace.post],
+                                trace.logits[members].mean(axis=0))
+
+    def ablate(self, layer: str, neurons, snapshot: int | None = None, mode: str = "mean") -> dict:
+        """Probe-set accuracy before → after replacing `neurons` by their mean (or zero).
+
+        Returns {"layer", "neurons", "mode", "snapshot", "overall": {"before", "after"},
+        "per_class": DataFrame(index class; count, before, after)}.
+        """
+        position = self._position(layer)
+        neurons = [self._neuron(position, neuron) for neuron in np.atleast_1d(neurons).tolist()]
+        if not neurons:
+            raise ValueError("choose at least one neuron to ablate")
+        mode = self._choice("mode", mode, ablation.MODES)
+        snapshot = self._snapshot(snapshot)
+        result = ablation.ablate(self._blocks_at(snapshot), self._probe_inputs(), self.probe_labels,
+                                 self.classes, position, neurons, mode, self._probe_trace(snapshot))
+        return {"layer": layer, "neurons": neurons, "mode": mode, "snapshot": snapshot, **result}
+
+    # ---- reading and caching -----------------------------------------------------------------
+    def _load_probe(self):
+        if self._probe is None:
+            self._probe, self._live = _read_probe(self.path)
+        return self._probe
+
+    def _probe_inputs(self) -> np.ndarray:
+        return self._probe_traces.get("inputs", lambda: as_inputs(self.probe_images))
+
+    def _probe_trace(self, snapshot: int):
+        return self._probe_traces.get(snapshot, lambda: forward(self._blocks_at(snapshot), self._probe_inputs()))
+
+    def _probe_activations(self, layer: str, snapshot: int | None) -> np.ndarray:
+        position = self._position(layer)
+        return self._probe_trace(self._snapshot(snapshot)).post[position]
+
+    def _blocks_at(self, snapshot: int):
+        def load():
+            verify_snapshot(self._arrays, self._manifest, snapshot)
+            return load_blocks(self._specs, self._arrays, snapshot)
+        return self._blocks.get(snapshot, load)
+
+    def _lower_layers(self, position: int, snapshot: int) -> list:
+        """(kernel, BN scale) of the layers below `position`, nearest first, as float32 slices."""
+        return [(self._arrays[f"{spec.name}.kernel"][snapshot],
+                 scale_shift(spec, self._arrays, snapshot)[0].astype(np.float32))
+                for spec in reversed(self._specs[:position])]
+
+    def _field_row(self, position: int, neuron: int, snapshot: int) -> np.ndarray:
+        """One neuron's (expanded) weights at one snapshot, 784 values."""
+        row = self._arrays[f"{self._specs[position].name}.kernel"][snapshot, neuron]
+        return np.asarray(fields.expand(row, self._lower_layers(position, snapshot)), np.float64)
+
+    def _neuron_rows(self, position: int, neuron: int) -> np.ndarray:
+        """(snapshot_count, 784): one neuron's (expanded) weights at every snapshot."""
+        count = self.snapshot_count
+        if not count:
+            raise ValueError("this run has no snapshots yet")
+        kernel = self._arrays[f"{self._specs[position].name}.kernel"]
+        if position == 0:
+            compute = lambda: np.asarray(kernel[:count, neuron], np.float64)
+        else:
+            compute = lambda: np.stack([self._field_row(position, neuron, snapshot) for snapshot in range(count)])
+        return self._neuron_fields.get((position, neuron, count), compute)
+
+    def _layer_rows(self, position: int, snapshot: int) -> np.ndarray:
+        """(units, 784): every neuron's (expanded) weights of one layer at one snapshot."""
+        def compute():
+            kernel = self._arrays[f"{self._specs[position].name}.kernel"][snapshot]
+            return np.asarray(fields.expand(kernel, self._lower_layers(position, snapshot)))
+        return self._layer_fields.get((position, snapshot), compute)
+
+    def _compute_focus(self, position: int, snapshot: int) -> pd.DataFrame:
+        change = fields.learned_change(self._layer_rows(position, snapshot).astype(np.float64),
+                                       self._layer_rows(position, 0))
+        table = focus.focus_frame(change, self.live_pixels)
+        table.index.name = "neuron"
+        return table
+
+    def _trace_dict(self, per_layer, logits) -> dict[str, np.ndarray]:
+        result = dict(zip(self.hidden_layers, per_layer))
+        result[OUTPUT_KEY] = logits
+        return result
+
+    def _example(self, example) -> np.ndarray:
+        """One model input (1, 784) from a probe index or an image."""
+        if _is_int(example):
+            if not 0 <= example < len(self.probe_labels):
+                raise ValueError(f"example {example} does not exist: the probe set has "
+                                 f"{len(self.probe_labels)} digits (0–{len(self.probe_labels) - 1})")
+            return as_inputs(self.probe_images[example])
+        inputs = as_inputs(example)
+        if len(inputs) != 1:
+            raise ValueError(f"give one example image, not {len(inputs)}")
+        return inputs
+
+    # ---- argument checks ---------------------------------------------------------------------
+    def _snapshot(self, snapshot) -> int:
+        if snapshot is None:
+            snapshot = self.best_snapshot
+            if snapshot is None:
+                raise ValueError("this run has no snapshots yet")
+            return snapshot
+        if not _is_int(snapshot) or not 0 <= snapshot < self.snapshot_count:
+            raise ValueError(f"snapshot {_shown(snapshot)} does not exist: this run has "
+                             f"{self.snapshot_count} snapshots (0–{self.snapshot_count - 1})")
+        return int(snapshot)
+
+    def _position(self, layer, allow_output: bool = False) -> int:
+        names = [spec.name for spec in self._specs] if allow_output else self.hidden_layers
+        if layer not in names:
+            raise ValueError(f"unknown layer {_shown(layer)!r}; this run has: {', '.join(names)}")
+        return names.index(layer)
+
+    def _neuron(self, position: int, neuron) -> int:
+        units = self._specs[position].units
+        if not _is_int(neuron) or not 0 <= neuron < units:
+            raise ValueError(f"neuron {_shown(neuron)} does not exist: layer "
+                             f"{self._specs[position].name} has {units} neurons (0–{units - 1})")
+        return int(neuron)
+
+    def _digit(self, digit) -> int:
+        """An output unit: 0–9, or 0 for a single sigmoid output (its logit speaks for label 1)."""
+        if not _is_int(digit) or not 0 <= digit < self.output_units:
+            allowed = "0 (the single output)" if self.output_units == 1 else f"0–{self.output_units - 1}"
+            raise ValueError(f"digit {_shown(digit)} is not an output of this model; choose {allowed}")
+        return int(digit)
+
+    def _class(self, digit) -> int:
+        if not _is_int(digit) or digit not in self.classes:
+            raise ValueError(f"digit {_shown(digit)} is not a class of this run; choose "
+                             f"{self.classes[0]}–{self.classes[-1]}")
+        return int(digit)
+
+    @staticmethod
+    def _choice(name: str, value, allowed) -> str:
+        if value not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {_shown(value)!r}")
+        return value
+
+
+def _shown(value) -> str:
+    """A user-supplied value, shortened for an error message."""
+    return str(value)[:40]
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _read_probe(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """((images uint8 (N, 28, 28), labels (N,)), live-pixel mask (28, 28)); BrokenRun if unusable."""
+    try:
+        with np.load(path / PROBE_FILE) as probe:
+            images, labels = probe["images"], probe["labels"]
+        live = np.load(path / LIVE_PIXELS_FILE)
+    except FileNotFoundError as error:
+        raise BrokenRun(f"missing {Path(error.filename).name}") from None
+    except (OSError, ValueError, KeyError) as error:
+        raise BrokenRun(f"probe set or live-pixel mask unreadable ({error})") from None
+    if images.dtype != np.uint8 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
+        raise BrokenRun(f"probe.npz holds images {images.shape} {images.dtype} and labels "
+                        f"{labels.shape}; expected (N, 28, 28) uint8 and (N,)")
+    if live.shape != (28, 28) or live.dtype != bool:
+        raise BrokenRun(f"live_pixels.npy is {live.shape} {live.dtype}, expected (28, 28) bool")
+    return (images, labels.astype(np.int64)), live
