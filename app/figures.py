@@ -17,6 +17,7 @@ from app import theme
 
 SIDE = 28
 TILE_GAP = 2
+GALLERY_GAP = 9  # room for a caption under each digit
 DIGITS = tuple(range(10))
 
 
@@ -30,9 +31,11 @@ def symmetric_limit(values) -> float:
 
 
 def titled(text: str, subtitle: str | None = None) -> dict:
-    """A figure title with an optional smaller line naming the definition shown."""
-    html = text if not subtitle else f"{text}<br><span style='font-size:0.8em;color:{theme.MUTED}'>{subtitle}</span>"
-    return {"text": html, "x": 0.0, "xanchor": "left", "y": 0.98, "yanchor": "top"}
+    """A figure title with a smaller line (Plotly's subtitle) naming the definition shown."""
+    title = {"text": text, "x": 0.0, "xanchor": "left", "xref": "paper", "font": {"size": 14}}
+    if subtitle:
+        title["subtitle"] = {"text": subtitle, "font": {"size": 11, "color": theme.MUTED}}
+    return title
 
 
 def base_layout(title: str, subtitle: str | None, *, height: int) -> dict:
@@ -44,7 +47,7 @@ def base_layout(title: str, subtitle: str | None, *, height: int) -> dict:
 def square_axes(figure: go.Figure, colorbar: bool = True) -> go.Figure:
     """Image axes (the theme's heatmap style) with room at the top for a two-line title."""
     theme.heatmap_style(figure, colorbar=colorbar)
-    figure.update_layout(title=figure.layout.title.to_plotly_json() | {"font": {"size": 13}},
+    figure.update_layout(title=figure.layout.title.to_plotly_json() | {"xref": "container", "x": 0.01},
                          margin={"l": 8, "r": 8, "t": 64, "b": 8})
     return figure
 
@@ -177,10 +180,10 @@ def metric_curve(values, labels, current: int, *, title: str, subtitle: str, val
     steps = list(range(len(values)))
     current = int(np.clip(current, 0, len(values) - 1))
     figure = go.Figure([
-        go.Scatter(x=steps, y=values, mode="lines+markers", customdata=list(labels),
+        go.Scatter(x=steps, y=plain_list(values), mode="lines+markers", customdata=list(labels),
                    line={"color": theme.NEUTRAL}, marker={"size": 4},
                    hovertemplate="%{customdata}<br>" + value_label + " %{y:.3f}<extra></extra>"),
-        go.Scatter(x=[current], y=[values[current]], mode="markers",
+        go.Scatter(x=[current], y=plain_list(values[current:current + 1]), mode="markers",
                    marker={"size": 11, "color": HIGHLIGHT}, hoverinfo="skip"),
     ])
     figure.update_layout(**base_layout(title, subtitle, height=height), showlegend=False)
@@ -190,6 +193,11 @@ def metric_curve(values, labels, current: int, *, title: str, subtitle: str, val
                         ticktext=[labels[i] for i in tick_positions(len(steps))])
     figure.update_yaxes(title_text=value_label)
     return figure
+
+
+def plain_list(values) -> list:
+    """Floats as a JSON list with None for NaN, so browser code can read them without decoding."""
+    return [None if not np.isfinite(value) else float(value) for value in np.asarray(values, dtype=float)]
 
 
 def tick_positions(count: int, most: int = 6) -> list[int]:
@@ -205,7 +213,7 @@ def class_means_figure(means, *, best_digit: int, selectivity: float, d_prime: f
     means = np.asarray(means, dtype=float)
     digits = list(range(len(means)))
     colours = [HIGHLIGHT if digit == best_digit else theme.NEUTRAL for digit in digits]
-    subtitle = f"probe set · selectivity index SI = {selectivity:.2f} (Morcos et al. 2018) · best digit {best_digit}"
+    subtitle = f"best digit {best_digit} · SI = {selectivity:.2f} (Morcos et al. 2018)"
     if d_prime is not None:
         subtitle += f" · d′ = {d_prime:.2f}"
     figure = go.Figure(go.Bar(x=digits, y=means, marker={"color": colours},
@@ -221,10 +229,10 @@ def digit_gallery(images, captions, *, title: str, subtitle: str, columns: int |
     """Grey-scale probe digits in one heatmap, a caption under each."""
     images = np.asarray(images, dtype=np.float32).reshape(-1, SIDE, SIDE)
     columns = columns or max(1, len(images))
-    image, _ = tile_fields(images, columns)
+    image, _ = tile_fields(images, columns, gap=GALLERY_GAP)
     figure = go.Figure(go.Heatmap(z=image, zmin=0, zmax=255, colorscale="Greys", showscale=False,
                                   hoverinfo="skip"))
-    pitch = SIDE + TILE_GAP
+    pitch = SIDE + GALLERY_GAP
     for index, caption in enumerate(captions):
         figure.add_annotation(x=(index % columns) * pitch + SIDE / 2, y=(index // columns) * pitch + SIDE + 1,
                               text=caption, showarrow=False, yanchor="top", font={"size": 10})

@@ -23,7 +23,7 @@ def test_field_heatmap_is_square_zero_centred_and_names_its_definition(rng):
     assert trace.colorscale == tuple(tuple(stop) for stop in theme.DIVERGING)
     assert figure.layout.yaxis.autorange == "reversed" and figure.layout.yaxis.scaleanchor == "x"
     assert figure.layout.xaxis.showticklabels is False
-    assert "Neuron 3" in figure.layout.title.text and "W1[:, 3]" in figure.layout.title.text
+    assert figure.layout.title.text == "Neuron 3" and figure.layout.title.subtitle.text == "W1[:, 3] as 28×28"
     assert np.asarray(trace.z).shape == (28, 28)
 
 
@@ -110,7 +110,8 @@ def test_tick_positions_cover_both_ends():
 def test_class_means_name_selectivity_and_best_digit():
     means = np.arange(10, dtype=float)
     figure = figures.class_means_figure(means, best_digit=9, selectivity=0.42, d_prime=1.5)
-    assert "SI = 0.42" in figure.layout.title.text and "d′ = 1.50" in figure.layout.title.text
+    subtitle = figure.layout.title.subtitle.text
+    assert "SI = 0.42" in subtitle and "d′ = 1.50" in subtitle and "best digit 9" in subtitle
     assert figure.data[0].marker.color[9] == figures.HIGHLIGHT
 
 

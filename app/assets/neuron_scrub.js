@@ -1,0 +1,131 @@
+/* Browser-side scrubbing of a neuron's receptive field (journey 4).
+ *
+ * The server sends every snapshot's field once (base64 float32 in the neuron-frames store);
+ * redrawing a frame is then pure JavaScript, so dragging the slider never waits for the server.
+ * Colour limits are either fixed over the whole scrub (largest |value| over all snapshots, so
+ * growth is visible) or per snapshot.
+ */
+(function () {
+    const SIDE = 28;
+    const SIZE = SIDE * SIDE;
+    let decoded = {key: null};
+
+    function largestAbs(values, start, end) {
+        let largest = 0;
+        for (let i = start; i < end; i++) {
+            const magnitude = Math.abs(values[i]);
+            if (magnitude > largest) largest = magnitude;
+        }
+        return largest;
+    }
+
+    function decode(frames) {
+        if (decoded.key === frames.key) return decoded;
+        const text = atob(frames.fields);
+        const bytes = new Uint8Array(text.length);
+        for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+        const weights = new Float32Array(bytes.buffer);
+        const count = frames.count;
+        const change = new Float32Array(count * SIZE);
+        const step = new Float32Array(count * SIZE);
+        for (let t = 0; t < count; t++) {
+            for (let i = 0; i < SIZE; i++) {
+                const value = weights[t * SIZE + i];
+                change[t * SIZE + i] = value - weights[i];
+                step[t * SIZE + i] = t ? value - weights[(t - 1) * SIZE + i] : 0;
+            }
+        }
+        const kinds = {weights: weights, change: change, step: step};
+        const frameLimits = {};
+        const scrubLimits = {};
+        for (const kind of Object.keys(kinds)) {
+            frameLimits[kind] = new Float32Array(count);
+            for (let t = 0; t < count; t++) {
+                frameLimits[kind][t] = largestAbs(kinds[kind], t * SIZE, (t + 1) * SIZE);
+            }
+            scrubLimits[kind] = largestAbs(frameLimits[kind], 0, count);
+        }
+        decoded = {key: frames.key, kinds: kinds, frameLimits: frameLimits, scrubLimits: scrubLimits};
+        return decoded;
+    }
+
+    function rowsOf(values, t) {
+        const rows = new Array(SIDE);
+        for (let r = 0; r < SIDE; r++) {
+            const start = t * SIZE + r * SIDE;
+            rows[r] = Array.from(values.subarray(start, start + SIDE));
+        }
+        return rows;
+    }
+
+    function fieldFigure(frames, data, t, kind, scaling) {
+        const perFrame = scaling === "frame";
+        const limit = Math.max(perFrame ? data.frameLimits[kind][t] : data.scrubLimits[kind], 1e-9);
+        const limitText = perFrame ? "this snapshot's" : "largest over all " + frames.count + " snapshots";
+        const base = frames.base;
+        const trace = Object.assign({}, base.data[0], {
+            z: rowsOf(data.kinds[kind], t), zmin: -limit, zmax: limit,
+            colorbar: Object.assign({}, base.data[0].colorbar, {title: {text: kind === "weights" ? "weight" : "change", side: "right"}}),
+        });
+        let definition = frames.subtitles[kind];
+        if (kind === "step" && t === 0) definition = "init has no previous snapshot, so there is no step change";
+        const title = Object.assign({}, base.layout.title, {
+            text: frames.title + " · " + frames.labels[t],
+            subtitle: Object.assign({}, base.layout.title.subtitle, {
+                text: definition + "<br>colour limits ±" + limit.toPrecision(3) + " (" + limitText + ")"}),
+        });
+        const layout = Object.assign({}, base.layout, {title: title, margin: Object.assign({}, base.layout.margin, {t: 84})});
+        return {data: [trace], layout: layout};
+    }
+
+    function curveFigure(curve, t) {
+        const line = curve.data[0];
+        const marker = Object.assign({}, curve.data[1], {x: [t], y: [line.y[t]]});
+        const shape = Object.assign({}, curve.layout.shapes[0], {x0: t, x1: t});
+        const layout = Object.assign({}, curve.layout, {shapes: [shape]});
+        return {data: [line, marker], layout: layout};
+    }
+
+    function currentSnapshot(dragValue, value) {
+        const triggered = (window.dash_clientside.callback_context.triggered || []).map(item => item.prop_id);
+        if (triggered.includes("neuron-slider.drag_value") && dragValue !== null && dragValue !== undefined) {
+            return dragValue;
+        }
+        return value;
+    }
+
+    const noUpdate = () => window.dash_clientside.no_update;
+
+    window.dash_clientside = Object.assign({}, window.dash_clientside, {
+        neuronLens: {
+            redraw: function (dragValue, value, kind, scaling, frames, curve) {
+                if (!frames) return [noUpdate(), noUpdate(), noUpdate()];
+                const data = decode(frames);
+                const t = Math.min(Math.max(currentSnapshot(dragValue, value) || 0, 0), frames.count - 1);
+                const field = fieldFigure(frames, data, t, kind, scaling);
+                const curveOut = curve && curve.data[0].y.length > t ? curveFigure(curve, t) : noUpdate();
+                const caption = "Snapshot " + t + " of " + (frames.count - 1) + ": " + frames.labels[t];
+                return [field, curveOut, caption];
+            },
+            togglePlay: function (clicks, disabled) {
+                const playing = disabled;  // it was paused, so this click starts it
+                return [!playing, playing ? "❚❚ Pause" : "▶ Play"];
+            },
+            advance: function (ticks, value, max) {
+                const slider = document.getElementById("neuron-slider");
+                if (!slider || slider.offsetParent === null || !max) return noUpdate();
+                return value >= max ? 0 : value + 1;
+            },
+            snapshotLink: function (value, paused, max, search) {
+                if (!paused || value === null || value === undefined) return noUpdate();
+                const params = new URLSearchParams(search || "");
+                if (params.get("view") !== "neuron" && params.has("view")) return noUpdate();
+                const unchanged = params.has("snapshot") ? params.get("snapshot") === String(value) : value === max;
+                if (unchanged) return noUpdate();
+                params.set("view", "neuron");
+                params.set("snapshot", String(value));
+                return "?" + params.toString();
+            },
+        },
+    });
+})();

@@ -1,0 +1,241 @@
+"""Journey 4, watch a neuron form: its receptive field scrubbed over snapshots, and beside it
+what the neuron does (focus over time, class means, digits that excite it, ablation).
+
+Scrubbing never waits for the server: the fields of all snapshots reach the browser once in
+`neuron-frames`, and app/assets/neuron_scrub.js redraws the field and the curve marker.
+The snapshot-dependent panels follow the URL's snapshot, which the slider writes on release.
+"""
+from __future__ import annotations
+
+import numpy as np
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from app import figures
+from app.runs import RunUnavailable
+from app.urlstate import href
+from app.views import computed
+
+VIEW = "neuron"
+LABEL = "Neuron"
+
+KINDS = {
+    "weights": ("weights", "Receptive field: W₁[:, j] as 28×28"),
+    "change": ("change since init", "Learned change Δₜ = RFₜ − RF₀"),
+    "step": ("change since previous snapshot", "Step change RFₜ − RFₜ₋₁ (red: went up, blue: went down)"),
+}
+EXPANDED = "expanded weights W₁·diag(s₁)⋯Wₗ[:, k], ReLU as identity (Voss et al. 2021)"
+METRICS = {
+    "focus": ("focus", "Hoyer sparsity of |Δₜ| over live pixels, 0 = spread evenly, 1 = one pixel"),
+    "effective_pixels": ("effective pixels", "exp(entropy of p = |Δₜ| / Σ|Δₜ|) over live pixels"),
+    "top20_share": ("top-20 share", "share of Σ|Δₜ| held by the 20 largest pixels"),
+    "spread": ("spread (pixels)", "radius of gyration of p = |Δₜ| / Σ|Δₜ| on the 28×28 grid"),
+    "blobs": ("blobs", "connected regions (8-connectivity) with |Δₜ| ≥ ½ max"),
+}
+ABLATION_MODES = {"mean": "mean-ablation (activation → its probe-set mean)",
+                  "zero": "zero-ablation (activation → 0)"}
+
+
+def layout():
+    return html.Div(className="nl-neuron", children=[
+        html.Div(className="nl-controls", children=[
+            html.Label(["Layer", dcc.Dropdown(id="neuron-layer", clearable=False, style={"width": "140px"})]),
+            html.Label(["Neuron", dcc.Input(id="neuron-index", type="number", min=0, step=1, debounce=True,
+                                            style={"width": "80px"})]),
+            html.Label(["Show", dcc.RadioItems(
+                id="neuron-kind", value="weights", inline=True,
+                options=[{"label": label, "value": kind} for kind, (label, _) in KINDS.items()])]),
+            html.Label(["Colour limits", dcc.RadioItems(
+                id="neuron-scaling", value="fixed", inline=True,
+                options=[{"label": "fixed over all snapshots", "value": "fixed"},
+                         {"label": "per snapshot", "value": "frame"}])]),
+        ]),
+        html.Div(className="nl-neuron-body", children=[
+            html.Div(className="nl-neuron-left", children=[
+                dcc.Graph(id="neuron-field", config={"displayModeBar": False}, style={"height": "430px"}),
+                html.Div(className="nl-scrubber", children=[
+                    html.Button("▶ Play", id="neuron-play", n_clicks=0, className="nl-button"),
+                    html.Div(dcc.Slider(id="neuron-slider", min=0, max=0, step=1, value=0, marks=None,
+                                        updatemode="mouseup", allow_direct_input=False), className="nl-slider"),
+                ]),
+                html.Div(id="neuron-snapshot-label", className="nl-caption"),
+                dcc.Interval(id="neuron-interval", interval=400, disabled=True),
+                dcc.Store(id="neuron-frames"),
+                dcc.Store(id="neuron-frames-key"),
+                dcc.Store(id="neuron-curve-base"),
+            ]),
+            html.Div(className="nl-neuron-right", children=[
+                html.Div(className="nl-wide", children=[
+                    html.Div(className="nl-inline", children=[
+                        html.Span("Metric over snapshots", className="nl-caption"),
+                        dcc.Dropdown(id="neuron-metric", value="focus", clearable=False, style={"width": "190px"},
+                                     options=[{"label": label, "value": key} for key, (label, _) in METRICS.items()]),
+                    ]),
+                    dcc.Graph(id="neuron-curve", config={"displayModeBar": False}, style={"height": "220px"}),
+                ]),
+                dcc.Graph(id="neuron-means", config={"displayModeBar": False}, style={"height": "230px"}),
+                dcc.Graph(id="neuron-top", config={"displayModeBar": False}, style={"height": "230px"}),
+                html.Div(className="nl-wide", children=[
+                    html.Div(className="nl-inline", children=[
+                        html.Button("Ablate this neuron", id="neuron-ablate", n_clicks=0, className="nl-button"),
+                        dcc.RadioItems(id="neuron-ablate-mode", value="mean", inline=True,
+                                       options=[{"label": "mean-ablation", "value": "mean"},
+                                                {"label": "zero-ablation", "value": "zero"}]),
+                    ]),
+                    html.Div(id="neuron-ablation"),
+                ]),
+            ]),
+        ]),
+    ])
+
+
+def active(state) -> bool:
+    return bool(state) and state.get("view") == VIEW and bool(state.get("run")) and state.get("layer") is not None
+
+
+def snapshot_of(state) -> int:
+    snapshot = state.get("snapshot")
+    return state["snapshot_count"] - 1 if snapshot is None else int(snapshot)
+
+
+def field_subtitle(run, layer: str) -> dict[str, str]:
+    """Per view kind, the definition shown; deeper layers say they show expanded weights."""
+    deeper = run.hidden_layers.index(layer) > 0
+    return {kind: (text.replace("W₁[:, j] as 28×28", EXPANDED) if deeper else text)
+            for kind, (_, text) in KINDS.items()}
+
+
+def frames_payload(state) -> dict:
+    """What the browser needs to scrub one neuron: fields, labels, base figure, titles."""
+    run = computed.run_of(state)
+    layer, neuron = state["layer"], state["neuron"]
+    payload = dict(computed.neuron_frames(*computed.key_of(state), layer, neuron))
+    # The browser fills in the field, limits and title of each frame; this is the frame around them.
+    base = figures.field_heatmap(np.zeros((28, 28)), title="", subtitle=KINDS["weights"][1], height=430)
+    payload.update(base=base.to_plotly_json(), title=f"Neuron {neuron} of {layer}",
+                   subtitles=field_subtitle(run, layer))
+    return payload
+
+
+def curve_figure(state, metric: str):
+    layer, neuron = state["layer"], state["neuron"]
+    table = computed.focus_curve(*computed.key_of(state), layer, neuron)
+    label, definition = METRICS[metric]
+    labels = computed.run_of(state).snapshot_labels[:state["snapshot_count"]]
+    return figures.metric_curve(np.asarray(table[metric], dtype=float), labels, snapshot_of(state),
+                                title=f"{label.capitalize()} of neuron {neuron} over training",
+                                subtitle=definition, value_label=label)
+
+
+def means_figure(state):
+    table = computed.selectivity(*computed.key_of(state), state["layer"], snapshot_of(state))
+    row = table.iloc[state["neuron"]]
+    means = [row[f"mean_{digit}"] for digit in range(10) if f"mean_{digit}" in row.index]
+    return figures.class_means_figure(means, best_digit=int(row["best_digit"]), selectivity=float(row["si"]),
+                                      d_prime=float(row["d_prime"]),
+                                      title=f"Class means at {label_of(state)}")
+
+
+def label_of(state) -> str:
+    return computed.run_of(state).snapshot_labels[snapshot_of(state)]
+
+
+def top_figure(state):
+    run = computed.run_of(state)
+    indices, values = computed.top_examples(*computed.key_of(state), state["layer"], state["neuron"],
+                                            snapshot_of(state))
+    captions = [f"{run.probe_labels[index]} · {value:.2f}" for index, value in zip(indices, values)]
+    return figures.digit_gallery(run.probe_images[indices], captions, columns=4, height=230,
+                                 title="Probe digits that excite it most",
+                                 subtitle=f"probe set, activation h at {label_of(state)} · caption: true digit · h")
+
+
+def ablation_figure(state, mode: str):
+    result = computed.ablation(*computed.key_of(state), state["layer"], state["neuron"], snapshot_of(state), mode)
+    per_class = result["per_class"]
+    return figures.accuracy_before_after(
+        per_class["before"], per_class["after"],
+        overall_before=result["overall"]["before"], overall_after=result["overall"]["after"],
+        title=f"Probe accuracy per class, before → after ablating neuron {state['neuron']}",
+        subtitle=ABLATION_MODES[mode])
+
+
+def register(app):
+    app.clientside_callback(
+        ClientsideFunction(namespace="neuronLens", function_name="redraw"),
+        Output("neuron-field", "figure"), Output("neuron-curve", "figure"), Output("neuron-snapshot-label", "children"),
+        Input("neuron-slider", "drag_value"), Input("neuron-slider", "value"), Input("neuron-kind", "value"),
+        Input("neuron-scaling", "value"), Input("neuron-frames", "data"), Input("neuron-curve-base", "data"))
+    app.clientside_callback(
+        ClientsideFunction(namespace="neuronLens", function_name="togglePlay"),
+        Output("neuron-interval", "disabled"), Output("neuron-play", "children"),
+        Input("neuron-play", "n_clicks"), State("neuron-interval", "disabled"), prevent_initial_call=True)
+    app.clientside_callback(
+        ClientsideFunction(namespace="neuronLens", function_name="advance"),
+        Output("neuron-slider", "value", allow_duplicate=True),
+        Input("neuron-interval", "n_intervals"), State("neuron-slider", "value"), State("neuron-slider", "max"),
+        prevent_initial_call=True)
+    app.clientside_callback(
+        ClientsideFunction(namespace="neuronLens", function_name="snapshotLink"),
+        Output("url", "search", allow_duplicate=True),
+        Input("neuron-slider", "value"), Input("neuron-interval", "disabled"), State("neuron-slider", "max"),
+        State("url", "search"), prevent_initial_call=True)
+
+    @app.callback(
+        Output("neuron-frames", "data"), Output("neuron-frames-key", "data"),
+        Output("neuron-slider", "max"), Output("neuron-slider", "marks"), Output("neuron-slider", "value"),
+        Output("neuron-layer", "options"), Output("neuron-layer", "value"),
+        Output("neuron-index", "value"), Output("neuron-index", "max"),
+        Input("state", "data"), State("neuron-frames-key", "data"), State("neuron-slider", "value"))
+    def load_frames(state, loaded_key, slider_value):
+        if not active(state):
+            raise PreventUpdate
+        try:
+            run = computed.run_of(state)
+        except RunUnavailable:
+            raise PreventUpdate from None
+        count, layer = state["snapshot_count"], state["layer"]
+        key = f"{state['run']}|{count}|{layer}|{state['neuron']}"
+        frames = no_update if key == loaded_key else frames_payload(state)
+        snapshot = snapshot_of(state)
+        labels = run.snapshot_labels[:count]
+        marks = {index: labels[index] for index in figures.tick_positions(count, most=4)}
+        return (frames, key, max(count - 1, 0), marks, no_update if snapshot == slider_value else snapshot,
+                run.hidden_layers, layer, state["neuron"], run.units(layer) - 1)
+
+    @app.callback(Output("neuron-curve-base", "data"), Input("state", "data"), Input("neuron-metric", "value"))
+    def load_curve(state, metric):
+        if not active(state):
+            raise PreventUpdate
+        return curve_figure(state, metric).to_plotly_json()
+
+    @app.callback(Output("neuron-means", "figure"), Output("neuron-top", "figure"), Output("neuron-ablation", "children"),
+                  Input("state", "data"))
+    def snapshot_panels(state):
+        if not active(state):
+            raise PreventUpdate
+        return means_figure(state), top_figure(state), html.P(
+            "Ablation replaces this neuron's activation and shows per-class probe accuracy before → after. "
+            "Selectivity is neither necessary nor sufficient for importance (Leavitt & Morcos 2021): "
+            "compare both.", className="nl-caption")
+
+    @app.callback(Output("neuron-ablation", "children", allow_duplicate=True),
+                  Input("neuron-ablate", "n_clicks"), State("neuron-ablate-mode", "value"), State("state", "data"),
+                  prevent_initial_call=True)
+    def ablate(clicks, mode, state):
+        if not clicks or not active(state):
+            raise PreventUpdate
+        return dcc.Graph(id="neuron-ablation-graph", figure=ablation_figure(state, mode),
+                         config={"displayModeBar": False})
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("neuron-layer", "value"), Input("neuron-index", "value"), State("state", "data"),
+                  prevent_initial_call=True)
+    def choose_neuron(layer, neuron, state):
+        if not active(state) or layer is None or neuron is None:
+            raise PreventUpdate
+        if layer == state["layer"] and neuron == state["neuron"]:
+            raise PreventUpdate
+        if layer != state["layer"]:
+            neuron = 0
+        return href(state, layer=layer, neuron=int(neuron))

@@ -1,0 +1,99 @@
+"""Journey 4 in a real browser: watch a neuron form by scrubbing, playing and ablating."""
+import time
+
+import numpy as np
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from app.server import create_app
+from neurons import open_run
+
+FIELD = "#neuron-field .js-plotly-plot"
+LABEL = "#neuron-snapshot-label"
+
+
+def shown_field(dash_duo) -> np.ndarray:
+    return np.array(dash_duo.driver.execute_script(
+        f"return document.querySelector('{FIELD}').data[0].z;"), dtype=float)
+
+
+def shown_limit(dash_duo) -> float:
+    return dash_duo.driver.execute_script(f"return document.querySelector('{FIELD}').data[0].zmax;")
+
+
+def step_slider(dash_duo, key):
+    dash_duo.find_element('#neuron-slider [role="slider"]').send_keys(key)
+
+
+@pytest.fixture
+def neuron_page(dash_duo, synthetic_run, app_port):
+    path = synthetic_run("synthetic", units=(16, 8), snapshots=6)
+    dash_duo.start_server(create_app(synthetic_run.data_dir, allow_training=False), port=app_port)
+    dash_duo.driver.get(f"{dash_duo.server_url}/?run=synthetic&view=neuron&layer=dense_1&neuron=3")
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 5 of 5: epoch 5", timeout=15)
+    return open_run(path)
+
+
+def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, neuron_page):
+    run = neuron_page
+    fields = run.receptive_fields("dense_1", 3)
+    np.testing.assert_allclose(shown_field(dash_duo), fields[5], atol=1e-6)
+    assert shown_limit(dash_duo) == pytest.approx(np.abs(fields).max(), rel=1e-5)
+
+    step_slider(dash_duo, Keys.ARROW_LEFT)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 4 of 5: epoch 4")
+    np.testing.assert_allclose(shown_field(dash_duo), fields[4], atol=1e-6)
+    assert shown_limit(dash_duo) == pytest.approx(np.abs(fields).max(), rel=1e-5)
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · epoch 4")
+
+    # Releasing the slider writes the snapshot into the URL; the server panels follow it.
+    dash_duo.wait_for_contains_text("#neuron-means", "Class means at epoch 4", timeout=10)
+    assert "snapshot=4" in dash_duo.driver.current_url
+
+    dash_duo.find_element("#neuron-kind input[value='change']").click()
+    dash_duo.wait_for_contains_text("#neuron-field", "Learned change")
+    change = fields - fields[0]
+    np.testing.assert_allclose(shown_field(dash_duo), change[4], atol=1e-6)
+    assert shown_limit(dash_duo) == pytest.approx(np.abs(change).max(), rel=1e-5)
+
+    dash_duo.find_element("#neuron-kind input[value='step']").click()
+    dash_duo.find_element("#neuron-scaling input[value='frame']").click()
+    dash_duo.wait_for_contains_text("#neuron-field", "this snapshot's")
+    step = fields[4] - fields[3]
+    np.testing.assert_allclose(shown_field(dash_duo), step, atol=1e-6)
+    assert shown_limit(dash_duo) == pytest.approx(np.abs(step).max(), rel=1e-5)
+
+    dash_duo.driver.save_screenshot("/tmp/neuron-view-test.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_play_advances_the_snapshots_and_pause_stops(dash_duo, neuron_page):
+    dash_duo.find_element("#neuron-play").click()
+    dash_duo.wait_for_text_to_equal("#neuron-play", "❚❚ Pause")
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 0 of 5: init", timeout=5)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 5: epoch 2", timeout=5)
+    dash_duo.find_element("#neuron-play").click()
+    dash_duo.wait_for_text_to_equal("#neuron-play", "▶ Play")
+    paused_at = dash_duo.find_element(LABEL).text
+    time.sleep(1.0)  # more than two ticks of the player
+    assert dash_duo.find_element(LABEL).text == paused_at
+    assert dash_duo.get_logs() == []
+
+
+def test_ablate_shows_per_class_accuracy_before_and_after(dash_duo, neuron_page):
+    dash_duo.wait_for_contains_text("#neuron-top", "Probe digits that excite it most")
+    dash_duo.find_element("#neuron-ablate").click()
+    dash_duo.wait_for_element("#neuron-ablation-graph", timeout=10)
+    dash_duo.wait_for_contains_text("#neuron-ablation-graph", "before → after ablating neuron 3")
+    dash_duo.wait_for_contains_text("#neuron-ablation-graph", "mean-ablation")
+    assert dash_duo.get_logs() == []
+
+
+def test_choosing_a_deeper_neuron_shows_expanded_weights(dash_duo, neuron_page):
+    run = neuron_page
+    dash_duo.select_dcc_dropdown("#neuron-layer", value="dense_2")
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 0 of dense_2")
+    dash_duo.wait_for_contains_text("#neuron-field", "expanded weights")
+    np.testing.assert_allclose(shown_field(dash_duo), run.receptive_field("dense_2", 0, 5), atol=1e-5)
+    assert "layer=dense_2" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []
