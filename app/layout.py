@@ -55,7 +55,7 @@ def progress_bar():
 
 def empty_state(data_dir_label: str, allow_training: bool):
     how = [html.P(["Train one from a terminal, for example ",
-                   html.Code(f"python -m trainer train --preset baseline --dataset sample "
+                   html.Code(f"python -m trainer train --preset final --dataset sample "
                              f"--epochs 5 --data-dir {data_dir_label}"),
                    ", and it appears here while it trains."])]
     if allow_training:

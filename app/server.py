@@ -101,15 +101,16 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
         return state["error"], not state["error"], True
 
     @app.callback(Output("tabs", "children"), Output("empty-state", "hidden"),
+                  Output("train-panel", "open"),
                   *[Output(f"view-{name}", "hidden") for name in view_names],
                   Input("state", "data"))
     def show_view(state):
         if not state or not state["run"]:
-            return [], False, *[True] * len(view_names)
+            return [], False, True, *[True] * len(view_names)
         tabs = [dash.dcc.Link(view.LABEL, href=urlstate.href(state, view=view.VIEW),
                               className="nl-tab nl-tab-active" if view.VIEW == state["view"] else "nl-tab")
                 for view in VIEWS]
-        return tabs, True, *[name != state["view"] for name in view_names]
+        return tabs, True, dash.no_update, *[name != state["view"] for name in view_names]
 
     @app.callback(Output("run-title", "children"), Input("state", "data"))
     def show_run_title(state):

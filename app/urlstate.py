@@ -20,7 +20,7 @@ NUMERIC_FIELDS = ("neuron", "snapshot", "digit", "example")
 RUN_SPECIFIC_FIELDS = ("layer", "neuron", "snapshot", "example")
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 100
-PLAIN_INTEGER = re.compile(r"\d{1,9}")
+PLAIN_INTEGER = re.compile(r"[0-9]{1,9}")
 
 
 def shown(value: object, limit: int = 40) -> str:

@@ -32,10 +32,9 @@ def launcher() -> Launcher:
     return current_app.extensions[EXTENSION_KEY]
 
 
-def field(label: str, control, hint: str | None = None):
-    return html.Label(className="nl-field", children=[
-        html.Span(label, className="nl-field-label"), control,
-        *([html.Span(hint, className="nl-field-hint")] if hint else [])])
+def field(label: str, control):
+    return html.Label(className="nl-field", children=[html.Span(label, className="nl-field-label"),
+                                                      control])
 
 
 def layout(*, enabled: bool):
@@ -52,9 +51,9 @@ def layout(*, enabled: bool):
                 id="train-dataset", value=DATASETS[0], inline=True,
                 options=[{"label": " sample (5,000 digits)", "value": "sample"},
                          {"label": " mnist (full)", "value": "mnist"}])),
-            field("Epochs", dcc.Input(id="train-epochs", type="number", value=5, step=1,
-                                      min=EPOCH_RANGE[0], max=EPOCH_RANGE[1]),
-                  f"{EPOCH_RANGE[0]}–{EPOCH_RANGE[1]}"),
+            field(f"Epochs ({EPOCH_RANGE[0]}–{EPOCH_RANGE[1]})",
+                  dcc.Input(id="train-epochs", type="number", value=5, step=1,
+                            min=EPOCH_RANGE[0], max=EPOCH_RANGE[1])),
             field("Seed", dcc.Input(id="train-seed", type="number", value=0, step=1,
                                     min=SEED_RANGE[0], max=SEED_RANGE[1])),
             html.Button("Start training", id="train-start", className="nl-button", n_clicks=0),

@@ -1,6 +1,7 @@
 """Journey 2: loss and accuracy per epoch, training and validation, best epoch marked; overlays."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import plotly.graph_objects as go
@@ -58,7 +59,9 @@ def training_curves_figure(runs: list[Curves]) -> go.Figure:
     figure.update_layout(**theme.figure_layout(
         height=400, margin={"l": 56, "r": 16, "t": 40, "b": 48},
         legend={"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 12}}))
-    figure.update_xaxes(title_text="epoch", gridcolor=theme.GRID, zeroline=False)
+    last_epoch = max((epoch for run in runs for epoch in column(run.history, "loss")[0]), default=1)
+    figure.update_xaxes(title_text="epoch", gridcolor=theme.GRID, zeroline=False, tick0=0,
+                        dtick=max(1, math.ceil(last_epoch / 10)))
     figure.update_yaxes(gridcolor=theme.GRID, zeroline=False)
     figure.update_yaxes(tickformat=".0%", row=1, col=2)
     if not any(run.history for run in runs):

@@ -1,0 +1,52 @@
+"""Training-curve figure and its summary line (pure)."""
+from app import theme
+from app.views.training import Curves, curves_of, summary_line, training_curves_figure
+from app.runs import RunInfo
+
+
+def history(epochs, offset=0.0):
+    return [{"epoch": epoch, "loss": 1 / epoch + offset, "accuracy": 1 - 0.5 / epoch,
+             "val_loss": 1.2 / epoch + offset, "val_accuracy": 1 - 0.6 / epoch, "seconds": 0.5}
+            for epoch in range(1, epochs + 1)]
+
+
+def traces_named(figure, name):
+    return [trace for trace in figure.data if trace.name == name]
+
+
+def test_one_run_has_train_and_validation_in_both_panels_and_a_best_star():
+    figure = training_curves_figure([Curves("a", history(5), best_epoch=3)])
+    training = traces_named(figure, "training")
+    validation = traces_named(figure, "validation")
+    assert len(training) == len(validation) == 2
+    loss, accuracy = training
+    assert list(loss.x) == [1, 2, 3, 4, 5] and loss.y[0] == 1.0
+    assert accuracy.y[-1] == 0.9 and accuracy.xaxis == "x2"
+    assert validation[0].line.dash == "dash" and loss.line.dash == "solid"
+    stars = traces_named(figure, "best epoch")
+    assert [(star.x[0], round(star.y[0], 4)) for star in stars] == [(3, 0.4), (3, 0.8)]
+    assert [trace.showlegend for trace in stars] == [True, False]
+    assert [annotation.text for annotation in figure.layout.annotations] == ["Loss", "Accuracy"]
+
+
+def test_overlaid_runs_get_their_own_colour_and_named_legend_entries():
+    figure = training_curves_figure([Curves("a", history(4), 2), Curves("b", history(6, 0.1), None)])
+    a = traces_named(figure, "a · training")
+    b = traces_named(figure, "b · validation")
+    assert a[0].line.color == theme.SERIES[0] and b[0].line.color == theme.SERIES[1]
+    assert traces_named(figure, "a · best epoch") and not traces_named(figure, "b · best epoch")
+
+
+def test_no_finished_epoch_says_so():
+    figure = training_curves_figure([Curves("a", [], None)])
+    assert "No epoch has finished yet" in [annotation.text for annotation in figure.layout.annotations]
+
+
+def test_best_epoch_comes_from_the_best_snapshot():
+    manifest = {"history": history(3), "best_snapshot": 2,
+                "snapshots": [{"index": 0, "epoch": 0}, {"index": 1, "epoch": 1}, {"index": 2, "epoch": 2}]}
+    curves = curves_of(RunInfo("a", manifest, "completed"))
+    assert curves.best_epoch == 2
+    assert summary_line(curves, {"accuracy": 0.912}) == (
+        "Best epoch 2: validation accuracy 70.0% · test accuracy 91.2% (best snapshot, held-out test set)")
+    assert curves_of(RunInfo("a", manifest | {"best_snapshot": 7}, "completed")).best_epoch is None
