@@ -75,7 +75,8 @@ def _dense_entry(layer, name: str, fan_in: int) -> dict:
     return {"name": name, "kind": "dense", "units": int(layer.units), "fan_in": int(fan_in),
             "activation": activation,
             "regularizer": None if regularizer is None else
-            {key: float(value) for key, value in regularizer.get_config().items() if value}}
+            {key: float(f"{value:.7g}")  # Keras keeps the factor as float32: 1e-5 → 9.9999997e-06
+             for key, value in regularizer.get_config().items() if value}}
 
 
 def _batchnorm_entry(layer, name: str, units: int) -> dict:
@@ -86,7 +87,7 @@ def _batchnorm_entry(layer, name: str, units: int) -> dict:
 
 def read_weights(described) -> dict[str, dict[str, np.ndarray]]:
     """Current weights in Keras layout, keyed by our layer name then array name."""
-    return {entry["name"]: {array: keras.ops.convert_to_numpy(variable)
+    return {entry["name"]: {array: variable.numpy() if isinstance(variable, keras.Variable) else variable
                             for array, variable in _variables(layer, entry).items()}
             for layer, entry in described if entry["kind"] != "dropout"}
 

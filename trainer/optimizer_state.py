@@ -27,7 +27,7 @@ class OptimizerStateSaver(keras.callbacks.Callback):
 
 
 def save(optimizer, path: Path, *, epochs_done: int) -> None:
-    arrays = {f"v{position}": keras.ops.convert_to_numpy(variable)
+    arrays = {f"v{position}": variable.numpy()
               for position, variable in enumerate(optimizer.variables)}
     names = np.array([variable.path for variable in optimizer.variables])
     tmp = path.with_name(f".{path.name}.tmp")
