@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from app import figures
 from app.runs import RunUnavailable
 from app.urlstate import href
-from app.views import computed
+from app.views import computed, controls
 
 VIEW = "neuron"
 LABEL = "Neuron"
@@ -199,7 +199,7 @@ def register(app):
         frames = no_update if key == loaded_key else frames_payload(state)
         snapshot = snapshot_of(state)
         labels = run.snapshot_labels[:count]
-        marks = {index: labels[index] for index in figures.tick_positions(count, most=4)}
+        marks = controls.snapshot_marks(labels, most=4)
         return (frames, key, max(count - 1, 0), marks, no_update if snapshot == slider_value else snapshot,
                 run.hidden_layers, layer, state["neuron"], run.units(layer) - 1)
 

@@ -1,0 +1,100 @@
+"""Journey 3, a layer at a glance: every neuron's receptive field at one snapshot, as one mosaic.
+
+Clicking a tile opens that neuron in the neuron view.
+"""
+from __future__ import annotations
+
+import numpy as np
+from dash import Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from app import figures
+from app.urlstate import href
+from app.views import computed, controls
+
+VIEW = "layer"
+LABEL = "Layer"
+
+KINDS = {"weights": "weights", "change": "change since init"}
+ORDERS = {"neuron": "neuron number", "focus": "focus, highest first"}
+
+
+def layout():
+    return html.Div(children=[
+        html.Div(className="nl-controls", children=[
+            html.Label(["Layer", dcc.Dropdown(id="layer-layer", clearable=False, style={"width": "140px"})]),
+            html.Label(["Show", dcc.RadioItems(id="layer-kind", value="weights", inline=True,
+                                               options=[{"label": text, "value": key} for key, text in KINDS.items()])]),
+            html.Label(["Colour scale", dcc.RadioItems(
+                id="layer-scale", value="shared", inline=True,
+                options=[{"label": "shared by all tiles", "value": "shared"},
+                         {"label": "per tile", "value": "tile"}])]),
+            html.Label(["Order", dcc.RadioItems(id="layer-order", value="neuron", inline=True,
+                                                options=[{"label": text, "value": key} for key, text in ORDERS.items()])]),
+        ]),
+        html.Div(className="nl-scrubber", children=[
+            html.Span("Snapshot", className="nl-caption"),
+            html.Div(dcc.Slider(id="layer-snapshot", min=0, max=0, step=1, value=0, marks=None,
+                                allow_direct_input=False), className="nl-slider"),
+        ]),
+        dcc.Graph(id="layer-mosaic", config={"displayModeBar": False}),
+        html.P("Hover a tile to see its neuron; click it to watch that neuron form.", className="nl-caption"),
+    ])
+
+
+def active(state) -> bool:
+    return bool(state) and state.get("view") == VIEW and bool(state.get("run")) and state.get("layer") is not None
+
+
+def mosaic(state, kind: str, scale: str, order: str):
+    layer = state["layer"]
+    snapshot = state["snapshot"]
+    run = computed.run_of(state)
+    fields = computed.layer_fields(*computed.key_of(state), layer, snapshot, kind)
+    neurons = np.arange(len(fields))
+    if order == "focus":
+        focus = computed.focus_table(*computed.key_of(state), layer, snapshot)["focus"].to_numpy()
+        neurons = np.argsort(np.where(np.isnan(focus), -np.inf, -focus), kind="stable")
+    deeper = run.hidden_layers.index(layer) > 0
+    what = "expanded weights (Voss et al. 2021)" if deeper else "weights W₁[:, j]"
+    if kind == "change":
+        what = f"learned change Δₜ = RFₜ − RF₀ of the {what}"
+    scaling = "each tile scaled to its own largest |value|" if scale == "tile" else "one colour scale for all tiles"
+    ordering = "sorted by focus (Hoyer sparsity of Δₜ), highest first" if order == "focus" else "in neuron order"
+    return figures.mosaic_figure(
+        fields[neurons], neurons, per_tile=scale == "tile", selected=state.get("neuron"),
+        title=f"All {len(neurons)} neurons of {layer} at {run.snapshot_labels[snapshot]}",
+        subtitle=f"{what} · {scaling} · {ordering}")
+
+
+def register(app):
+    @app.callback(Output("layer-mosaic", "figure"), Output("layer-layer", "options"), Output("layer-layer", "value"),
+                  Output("layer-snapshot", "max"), Output("layer-snapshot", "marks"), Output("layer-snapshot", "value"),
+                  Input("state", "data"), Input("layer-kind", "value"), Input("layer-scale", "value"),
+                  Input("layer-order", "value"), State("layer-snapshot", "value"))
+    def render(state, kind, scale, order, slider_value):
+        if not active(state):
+            raise PreventUpdate
+        run = computed.run_of(state)
+        count = state["snapshot_count"]
+        labels = run.snapshot_labels[:count]
+        marks = controls.snapshot_marks(labels)
+        snapshot = state["snapshot"]
+        return (mosaic(state, kind, scale, order), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
+                no_update if snapshot == slider_value else snapshot)
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("layer-mosaic", "clickData"), State("state", "data"), prevent_initial_call=True)
+    def open_neuron(click, state):
+        neuron = figures.neuron_at(click)
+        if neuron is None or not active(state):
+            raise PreventUpdate
+        return href(state, view="neuron", neuron=neuron)
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("layer-layer", "value"), Input("layer-snapshot", "value"), State("state", "data"),
+                  prevent_initial_call=True)
+    def choose(layer, snapshot, state):
+        if not active(state):
+            raise PreventUpdate
+        return controls.layer_snapshot_link(state, layer, snapshot)

@@ -1,0 +1,142 @@
+"""Journey 5, rank neurons: one layer's neurons at one snapshot with every focus and selectivity
+metric, sortable and filterable, a small field per row; clicking a row opens the neuron.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from dash import Input, Output, State, dash_table, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from app import figures, theme
+from app.cache import cache
+from app.urlstate import href
+from app.views import computed, controls
+
+VIEW = "ranking"
+LABEL = "Ranking"
+
+# column id → (header, definition shown as the header's tooltip)
+COLUMNS = {
+    "neuron": ("neuron", "The neuron's number in its layer."),
+    "focus": ("focus", "Hoyer sparsity of |Δₜ| over live pixels: 0 = spread evenly, 1 = a single pixel."),
+    "effective_pixels": ("effective pixels", "exp(−Σ p log p), p = |Δₜ| / Σ|Δₜ|: how many pixels it effectively looks at."),
+    "top20_share": ("top-20 share", "Share of Σ|Δₜ| held by the 20 largest pixels."),
+    "spread": ("spread (px)", "Radius of gyration of p on the 28×28 grid, in pixels: small = local."),
+    "blobs": ("blobs", "Connected regions (8-connectivity) of pixels with |Δₜ| ≥ ½ max."),
+    "si": ("selectivity", "Selectivity index (Morcos et al. 2018): (μ_max − μ_rest) / (μ_max + μ_rest) over the probe set."),
+    "best_digit": ("best digit", "The class with the highest mean activation μ_c."),
+    "d_prime": ("d′", "d′ for the best digit: (μ_d − μ_¬d) / sqrt((σ²_d + σ²_¬d) / 2)."),
+}
+DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "si": 3, "d_prime": 2}
+
+
+def layout():
+    return html.Div(children=[
+        html.Div(className="nl-controls", children=[
+            html.Label(["Layer", dcc.Dropdown(id="ranking-layer", clearable=False, style={"width": "140px"})]),
+            html.Button("Download CSV", id="ranking-download-button", n_clicks=0, className="nl-button"),
+            dcc.Download(id="ranking-download"),
+        ]),
+        html.Div(className="nl-scrubber", children=[
+            html.Span("Snapshot", className="nl-caption"),
+            html.Div(dcc.Slider(id="ranking-snapshot", min=0, max=0, step=1, value=0, marks=None,
+                                allow_direct_input=False), className="nl-slider"),
+        ]),
+        html.P(id="ranking-caption", className="nl-caption"),
+        dash_table.DataTable(
+            id="ranking-table", sort_action="native", filter_action="native", page_action="native",
+            page_size=10, sort_by=[{"column_id": "focus", "direction": "desc"}],
+            markdown_options={"html": True}, cell_selectable=True,
+            columns=[{"id": "field", "name": "field", "presentation": "markdown"}]
+            + [{"id": key, "name": header, "type": "numeric"} for key, (header, _) in COLUMNS.items()],
+            tooltip_header={key: definition for key, (_, definition) in COLUMNS.items()},
+            tooltip_delay=300, tooltip_duration=None,
+            style_table={"overflowX": "auto"}, css=[{"selector": ".dash-spreadsheet td", "rule": "cursor: pointer"},
+                                                      {"selector": ".dash-cell-value p", "rule": "margin: 0"},
+                                                      {"selector": "th.dash-filter[data-dash-column='field'] input",
+                                                       "rule": "display: none"}],
+            style_cell={"fontFamily": theme.FONT_FAMILY, "fontSize": "13px", "padding": "2px 10px", "textAlign": "right"},
+            style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa"},
+            style_cell_conditional=[{"if": {"column_id": "field"}, "width": "56px", "textAlign": "center"}],
+            style_data_conditional=[{"if": {"state": "active"}, "backgroundColor": "#fff3e0", "border": "1px solid #e07b00"}],
+        ),
+    ], className="nl-ranking-table")
+
+
+def active(state) -> bool:
+    return bool(state) and state.get("view") == VIEW and bool(state.get("run")) and state.get("layer") is not None
+
+
+def metrics_frame(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> pd.DataFrame:
+    """Every metric of every neuron of a layer at one snapshot, one row per neuron."""
+    focus = computed.focus_table(run_id, snapshot_count, layer, snapshot)
+    selective = computed.selectivity(run_id, snapshot_count, layer, snapshot)[["si", "best_digit", "d_prime"]]
+    frame = pd.concat([focus.reset_index(drop=True), selective.reset_index(drop=True)], axis=1)
+    frame.insert(0, "neuron", np.arange(len(frame)))
+    return frame
+
+
+@cache.memoize()
+def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> list[dict]:
+    """The table's rows: rounded metrics (None for undefined) and a thumbnail of each learned change."""
+    frame = metrics_frame(run_id, snapshot_count, layer, snapshot)
+    fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, "change")
+    rows = []
+    for record, field in zip(frame.to_dict("records"), fields):
+        row = {key: (None if isinstance(value, float) and np.isnan(value) else
+                     round(value, DECIMALS[key]) if key in DECIMALS else int(value))
+               for key, value in record.items()}
+        thumbnail = figures.field_thumbnail(field)
+        row["field"] = f"<img src='{thumbnail}' alt='field of neuron {row['neuron']}'>"
+        row["id"] = row["neuron"]
+        rows.append(row)
+    return rows
+
+
+def register(app):
+    @app.callback(Output("ranking-table", "data"), Output("ranking-caption", "children"),
+                  Output("ranking-layer", "options"), Output("ranking-layer", "value"),
+                  Output("ranking-snapshot", "max"), Output("ranking-snapshot", "marks"),
+                  Output("ranking-snapshot", "value"),
+                  Input("state", "data"), State("ranking-snapshot", "value"))
+    def render(state, slider_value):
+        if not active(state):
+            raise PreventUpdate
+        run = computed.run_of(state)
+        count, snapshot = state["snapshot_count"], state["snapshot"]
+        labels = run.snapshot_labels[:count]
+        caption = (f"{run.units(state['layer'])} neurons of {state['layer']} at {labels[snapshot]}. "
+                   "Focus metrics are computed on the learned change Δₜ = RFₜ − RF₀ over live pixels "
+                   "(deeper layers: expanded weights); selectivity over the probe set. Hover a header for its "
+                   "definition; click a row to open the neuron; type in the filter row, e.g. > 0.5.")
+        if snapshot == 0:
+            caption += " At init nothing has changed yet, so the focus metrics are empty."
+        marks = controls.snapshot_marks(labels)
+        return (table_rows(*computed.key_of(state), state["layer"], snapshot), caption, run.hidden_layers, state["layer"], max(count - 1, 0), marks,
+                no_update if snapshot == slider_value else snapshot)
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("ranking-table", "active_cell"), State("state", "data"), prevent_initial_call=True)
+    def open_neuron(cell, state):
+        if not cell or cell.get("row_id") is None or not active(state):
+            raise PreventUpdate
+        return href(state, view="neuron", neuron=int(cell["row_id"]))
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("ranking-layer", "value"), Input("ranking-snapshot", "value"), State("state", "data"),
+                  prevent_initial_call=True)
+    def choose(layer, snapshot, state):
+        if not active(state):
+            raise PreventUpdate
+        return controls.layer_snapshot_link(state, layer, snapshot)
+
+    @app.callback(Output("ranking-download", "data"), Input("ranking-download-button", "n_clicks"),
+                  State("state", "data"), prevent_initial_call=True)
+    def download(clicks, state):
+        if not clicks or not active(state):
+            raise PreventUpdate
+        run = computed.run_of(state)
+        label = run.snapshot_labels[state["snapshot"]].replace(" ", "-")
+        name = f"{state['run']}-{state['layer']}-{label}-neurons.csv"
+        return dcc.send_data_frame(metrics_frame(*computed.key_of(state), state["layer"], state["snapshot"]).to_csv, name, index=False)
