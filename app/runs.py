@@ -89,9 +89,13 @@ class RunRegistry:
             raise RunUnavailable(f"{shown(run_id)} is not a valid run id "
                                  "(letters, digits, '.', '_' and '-' only).") from None
         path = self.runs_dir / run_id
-        if not path.is_dir() or path.resolve().parent != self.runs_dir.resolve():
+        if not self.is_run_folder(path):
             raise RunUnavailable(f"There is no run called {shown(run_id)}.")
         return path
+
+    def is_run_folder(self, path: Path) -> bool:
+        """A real folder directly inside runs/: links that lead elsewhere do not count."""
+        return path.is_dir() and path.resolve().parent == self.runs_dir.resolve()
 
     def _stamp(self, path: Path) -> tuple:
         try:
@@ -141,7 +145,7 @@ class RunRegistry:
         with self._lock:
             seen = {}
             for entry in self.runs_dir.iterdir():
-                if entry.name.startswith(".") or not entry.is_dir():
+                if entry.name.startswith(".") or not self.is_run_folder(entry):
                     continue
                 try:
                     validate_run_id(entry.name)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import dash
 from dash import Input, Output, State, html, set_props
-from dash.exceptions import PreventUpdate
+from dash.exceptions import DependencyException, PreventUpdate
 from flask import jsonify
 
 from app import layout, urlstate
@@ -43,6 +43,10 @@ def create_app(data_dir, *, allow_training: bool | None = None,
     for view in VIEWS:
         view.register(app)
     train_form.register(app)
+
+    @app.server.errorhandler(DependencyException)
+    def unknown_component_file(_error):
+        return "Not found", 404, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.server.route("/healthz")
     def healthz():
