@@ -2,7 +2,8 @@
 
 Keras 3 optimizers keep their whole state (step count, Adam's moments) in `optimizer.variables`;
 saving their values in order and assigning them back to a freshly built optimizer of the same
-configuration restores it exactly.
+configuration restores it exactly. Variable names carry Keras' per-process unique suffixes
+(adam_1/…), so the saved state is matched to the optimizer by order and shape.
 """
 from __future__ import annotations
 
@@ -29,10 +30,9 @@ class OptimizerStateSaver(keras.callbacks.Callback):
 def save(optimizer, path: Path, *, epochs_done: int) -> None:
     arrays = {f"v{position}": variable.numpy()
               for position, variable in enumerate(optimizer.variables)}
-    names = np.array([variable.path for variable in optimizer.variables])
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as handle:
-        np.savez(handle, epochs_done=epochs_done, names=names, **arrays)
+        np.savez(handle, epochs_done=epochs_done, **arrays)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -48,7 +48,8 @@ def restore(model: keras.Model, path: Path, *, epochs_done: int) -> str:
                     f"the optimizer starts afresh")
         model.optimizer.build(model.trainable_variables)
         variables = model.optimizer.variables
-        if [variable.path for variable in variables] != saved["names"].tolist():
+        saved_shapes = [saved[f"v{position}"].shape for position in range(len(saved.files) - 1)]
+        if [tuple(variable.shape) for variable in variables] != saved_shapes:
             return "optimizer state does not match this model: the optimizer starts afresh"
         for position, variable in enumerate(variables):
             variable.assign(saved[f"v{position}"])

@@ -1,6 +1,7 @@
 """Training jobs behind the command line: a new run, or the continuation of an interrupted one."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from trainer import data, layer_map, optimizer_state
 from trainer.model import build_model
 from trainer.resumed_early_stopping import ResumedEarlyStopping
 from trainer.snapshot_callback import SnapshotCallback
+from trainer.space_reserve import SpaceReserve
 
 
 class CannotResume(Exception):
@@ -73,7 +75,7 @@ def resume(data_dir: Path, run_id: str) -> tuple[Outcome, str]:
 
 def check_resumable(manifest: dict) -> None:
     status = effective_status(manifest)
-    if status == "running":
+    if status == "running" and process_alive(manifest.get("pid")):
         raise CannotResume(f"run {manifest['run_id']} is still running (pid {manifest.get('pid')}, "
                            f"heartbeat {manifest.get('heartbeat')})")
     if status == "completed":
@@ -84,6 +86,19 @@ def check_resumable(manifest: dict) -> None:
     if not any(snapshot["step"] == 0 and snapshot["epoch"] > 0 for snapshot in manifest["snapshots"]):
         raise CannotResume(f"run {manifest['run_id']} has no finished epoch: start it again with "
                            f"`python -m trainer train`")
+
+
+def process_alive(pid) -> bool:
+    """Whether `pid` is a live process on this machine (a run's trainer that may still write)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def load_dataset(config: dict, data_dir: Path) -> data.Dataset:
@@ -122,8 +137,9 @@ def resumed_early_stopping(model, described, stored, manifest, config) -> Resume
 def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
         stopping, *, initial_epoch: int) -> Outcome:
     """Run model.fit with the snapshot writer; a run folder always ends in a consistent state."""
+    reserve = SpaceReserve(lambda: snapshots.path)
     callbacks = [callback for callback in (stopping, snapshots) if callback is not None]
-    callbacks.append(optimizer_state.OptimizerStateSaver(lambda: snapshots.path))
+    callbacks += [optimizer_state.OptimizerStateSaver(lambda: snapshots.path), reserve]
     try:
         model.fit(data.model_inputs(dataset.train[0]), dataset.train[1],
                   validation_data=(data.model_inputs(dataset.val[0]), dataset.val[1]),
@@ -133,17 +149,19 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
                                         batch_size=1024, verbose=0)
         snapshots.record_test(loss, accuracy)
     except KeyboardInterrupt:
-        return close(snapshots.writer, "interrupted", None)
+        return close(snapshots.writer, reserve, "interrupted", None)
     except OSError as error:
-        return close(snapshots.writer, "failed", f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
+        reason = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+        return close(snapshots.writer, reserve, "failed", reason)
     return Outcome("completed", snapshots.writer)
 
 
-def close(writer: RunWriter | None, status: str, error: str | None) -> Outcome:
+def close(writer: RunWriter | None, reserve: SpaceReserve, status: str, error: str | None) -> Outcome:
     """Record how the run ended; if even that cannot be written, the folder keeps its last
     consistent manifest, which readers show as interrupted once its heartbeat is stale."""
     if writer is not None:
         try:
+            reserve.release()
             writer.finish(status, error=error)
         except OSError as second:
             error = f"{error}; the run's status could not be updated either ({second.strerror})"
