@@ -39,6 +39,13 @@ class RunInfo:
         return len(self.manifest["snapshots"])
 
     @property
+    def revision(self) -> str:
+        """Changes with anything a view may show; not with heartbeat-only manifest saves."""
+        test = (self.manifest.get("test") or {}).get("accuracy")
+        return (f"{self.snapshot_count}:{len(self.history)}:{self.status}:"
+                f"{self.manifest.get('best_snapshot')}:{test}")
+
+    @property
     def history(self) -> list[dict]:
         return self.manifest["history"]
 

@@ -7,8 +7,10 @@ message in `state["error"]`. No value is ever used as a path: run ids go through
 The state dict that views read (`Input("state", "data")`):
   run, view, layer (always set when a run is open), neuron (default 0), snapshot (default: the
   newest), digit, example (None when absent: the view picks), snapshot_count, error, plus
-  status (the run's effective status) and explicit (the fields the URL named, so links keep only
-  what the user chose and a default snapshot keeps following a live run).
+  status (the run's effective status), revision (changes whenever the manifest gains something
+  a view may show: a snapshot, an epoch, a best snapshot, a test result, a new status) and
+  explicit (the fields the URL named, so links keep only what the user chose and a default
+  snapshot keeps following a live run).
 """
 from __future__ import annotations
 
@@ -69,7 +71,8 @@ def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
     state = {"run": run.run_id if run else None, "view": view, "layer": None, "neuron": None,
              "snapshot": None, "digit": None, "example": None,
              "snapshot_count": run.snapshot_count if run else 0,
-             "status": run.status if run else None, "error": None,
+             "status": run.status if run else None, "revision": run.revision if run else None,
+             "error": None,
              "explicit": sorted(key for key in raw if key in ("run", "view"))}
     if run is None:
         state["error"] = " ".join(problems) or None

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from app.server import build_state, create_app
-from bench.dash_http import ENDPOINT, payload, server_callbacks
+from bench.dash_client import clean_property, split_outputs
 from conftest import write_synthetic_run
 
+ENDPOINT = "/_dash-update-component"
 OPENED: list[str] = []
 RECORDING = threading.Event()
 
@@ -77,6 +78,23 @@ def post_all(client, requests):
                 for response in (client.post(ENDPOINT, json=body) for body in requests)]
     finally:
         RECORDING.clear()
+
+
+def server_callbacks(app) -> list[dict]:
+    return [spec for spec in app._callback_list if not spec.get("clientside_function")]
+
+
+def payload(spec: dict, values: dict, changed: list[str] | None = None) -> dict:
+    """The renderer's request body for one callback, with `values` ('id.property' → value) sent."""
+    def filled(items):
+        return [item | {"value": values.get(f"{item['id']}.{item['property']}")} for item in items]
+
+    outputs = [{"id": component, "property": clean_property(prop)}
+               for component, prop in split_outputs(spec["output"])]
+    inputs = filled(spec["inputs"])
+    return {"output": spec["output"], "inputs": inputs, "state": filled(spec.get("state", [])),
+            "outputs": outputs if spec["output"].startswith("..") else outputs[0],
+            "changedPropIds": changed or [f"{item['id']}.{item['property']}" for item in inputs[:1]]}
 
 
 def assert_plain(responses):

@@ -32,7 +32,7 @@ def test_defaults_fill_layer_neuron_and_newest_snapshot():
     assert state | {"explicit": None} == {
         "run": "alpha", "view": "training", "layer": "dense_1", "neuron": 0, "snapshot": 3,
         "digit": None, "example": None, "snapshot_count": 4, "status": "completed", "error": None,
-        "explicit": None}
+        "revision": "4:0:completed:None:None", "explicit": None}
 
 
 def test_valid_query_is_taken_as_given():
