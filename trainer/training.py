@@ -149,18 +149,20 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
                                         batch_size=1024, verbose=0)
         snapshots.record_test(loss, accuracy)
     except KeyboardInterrupt:
-        return close(snapshots.writer, reserve, "interrupted", None)
+        return close(snapshots, reserve, "interrupted", None)
     except OSError as error:
         reason = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
-        return close(snapshots.writer, reserve, "failed", reason)
+        return close(snapshots, reserve, "failed", reason)
     return Outcome("completed", snapshots.writer)
 
 
-def close(writer: RunWriter | None, reserve: SpaceReserve, status: str, error: str | None) -> Outcome:
+def close(snapshots: SnapshotCallback, reserve: SpaceReserve, status: str, error: str | None) -> Outcome:
     """Record how the run ended; if even that cannot be written, the folder keeps its last
     consistent manifest, which readers show as interrupted once its heartbeat is stale."""
+    writer = snapshots.writer
     if writer is not None:
         try:
+            snapshots.settle()
             reserve.release()
             writer.finish(status, error=error)
         except OSError as second:

@@ -1,0 +1,96 @@
+"""How much does SnapshotCallback slow training down, next to no callback and TensorBoard?
+
+Trains the `final` preset on the offline sample the same number of epochs three ways, interleaved
+round by round so that background load hits all three alike: no callback, our SnapshotCallback,
+and keras.callbacks.TensorBoard(histogram_freq=1). Prints the median epoch time of each (first
+epoch of every fit left out: it includes graph tracing) and the ratio to no callback.
+Target: ours ≤ 1.03 and below TensorBoard's.
+
+    python bench/snapshot_overhead.py [--rounds 3] [--epochs 6]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import keras  # noqa: E402
+
+from trainer import data, presets  # noqa: E402
+from trainer.model import build_model  # noqa: E402
+from trainer.snapshot_callback import SnapshotCallback  # noqa: E402
+
+TARGET_RATIO = 1.03
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Seconds from one epoch end to the next; last in the callback list, so every other
+    callback's epoch-end work is inside the measured time."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds, self._last = [], None
+
+    def on_train_begin(self, logs=None):
+        self._last = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.perf_counter()
+        self.seconds.append(now - self._last)
+        self._last = now
+
+
+def callbacks_for(way: str, folder: Path, fit_number: int, dataset) -> list:
+    if way == "snapshots":
+        return [SnapshotCallback(folder, f"bench-{fit_number}", probe=dataset.probe,
+                                 live_pixels=dataset.live_pixels, preset="final")]
+    if way == "tensorboard":
+        return [keras.callbacks.TensorBoard(log_dir=str(folder / f"tb-{fit_number}"), histogram_freq=1)]
+    return []
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--epochs", type=int, default=6)
+    args = parser.parse_args()
+    config = presets.resolve("final", {})
+    dataset = data.load("sample", None, digits=config["digits"])
+    x, y = data.model_inputs(dataset.train[0]), dataset.train[1]
+    validation = (data.model_inputs(dataset.val[0]), dataset.val[1])
+    ways = ["none", "snapshots", "tensorboard"]
+    epoch_seconds = {way: [] for way in ways}
+    with tempfile.TemporaryDirectory(dir=Path.cwd()) as folder:
+        for round_number in range(args.rounds):
+            order = ways[round_number % 3:] + ways[:round_number % 3]
+            for way in order:
+                keras.utils.set_random_seed(0)
+                model = build_model(config)
+                clock = EpochClock()
+                model.fit(x, y, validation_data=validation, epochs=args.epochs, batch_size=config["batch_size"],
+                          verbose=0, callbacks=[*callbacks_for(way, Path(folder), round_number, dataset), clock])
+                epoch_seconds[way] += clock.seconds[1:]
+                print(f"round {round_number + 1} {way:<11} "
+                      + " ".join(f"{seconds:.3f}" for seconds in clock.seconds[1:]), flush=True)
+    baseline = statistics.median(epoch_seconds["none"])
+    print(f"\nmedian epoch time over {args.rounds} rounds × {args.epochs - 1} epochs "
+          f"({len(x)} digits, batch {config['batch_size']}, preset final):")
+    for way in ways:
+        median = statistics.median(epoch_seconds[way])
+        print(f"  {way:<11} {median * 1000:8.1f} ms   ratio {median / baseline:.3f}")
+    ours = statistics.median(epoch_seconds["snapshots"]) / baseline
+    board = statistics.median(epoch_seconds["tensorboard"]) / baseline
+    verdict = "meets" if ours <= TARGET_RATIO and ours < board else "MISSES"
+    print(f"SnapshotCallback {verdict} the target (≤ {TARGET_RATIO} and below TensorBoard's {board:.3f})")
+
+
+if __name__ == "__main__":
+    main()
