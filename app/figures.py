@@ -139,8 +139,9 @@ def neuron_bars(values, neurons, *, title: str, subtitle: str, highlight: int | 
     labels = [f"n{neuron}" for neuron in neurons]
     colours = signed_colours(values)
     outline = [HIGHLIGHT if neuron == highlight else "rgba(0,0,0,0)" for neuron in neurons]
+    # customdata as a plain list: Plotly leaves a typed array out of a bar's click data.
     figure = go.Figure(go.Bar(
-        x=labels, y=values, customdata=neurons, marker={"color": colours, "line": {"color": outline, "width": 3}},
+        x=labels, y=values, customdata=neurons.tolist(), marker={"color": colours, "line": {"color": outline, "width": 3}},
         hovertemplate=f"neuron %{{customdata}}<br>{value_label} %{{y:.4g}}<br>click to open<extra></extra>"))
     figure.update_layout(**base_layout(title, subtitle, height=height))
     figure.update_layout(bargap=0.15, showlegend=False)
@@ -282,8 +283,8 @@ def activation_comparison(example, generalized, *, title: str, subtitle: str,
                    marker={"color": HIGHLIGHT, "size": 5, "symbol": "line-ew-open", "line": {"width": 2}},
                    hovertemplate="neuron %{x}<br>class mean %{y:.3f}<extra></extra>"),
     ])
-    figure.update_layout(**base_layout(title, subtitle, height=height), bargap=0.1,
-                         legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"})
+    # The caller's subtitle names both series; a legend would crowd a short chart.
+    figure.update_layout(**base_layout(title, subtitle, height=height), bargap=0.1, showlegend=False)
     figure.update_xaxes(title_text="neuron")
     figure.update_yaxes(title_text="activation")
     return figure

@@ -1,4 +1,4 @@
 """The dashboard's views, in tab order. Each module defines VIEW, LABEL, layout() and register(app)."""
-from app.views import layer, neuron, ranking, training
+from app.views import digit, example, layer, neuron, ranking, training
 
-VIEWS = [training, layer, neuron, ranking]
+VIEWS = [training, layer, neuron, ranking, digit, example]

@@ -116,3 +116,11 @@ def attributions(run_id: str, snapshot_count: int, example: int, digit: int, sna
     run = get_run(run_id)
     return {"gradient_x_input": run.gradient_x_input(example, digit, snapshot),
             "integrated_gradients": run.integrated_gradients(example, digit, snapshot)}
+
+
+def shown_digit(state: dict) -> int:
+    """The URL's digit, else the digit the model predicts for the current example."""
+    if state.get("digit") is not None:
+        return int(state["digit"])
+    example = state["example"] if state.get("example") is not None else 0
+    return int(np.argmax(probe_probabilities(*key_of(state), state["snapshot"])[example]))

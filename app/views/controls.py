@@ -1,6 +1,7 @@
 """Controls shared by several views: the snapshot slider's marks and the layer/snapshot links."""
 from __future__ import annotations
 
+from dash import Input, Output, State, dcc
 from dash.exceptions import PreventUpdate
 
 from app import figures
@@ -20,3 +21,34 @@ def layer_snapshot_link(state: dict, layer: str | None, snapshot: int | None) ->
     if layer != state["layer"]:
         changes["neuron"] = None
     return href(state, **changes)
+
+
+def showing(state: dict | None, view: str) -> bool:
+    """True when the page shows `view` of an open run with a layer (views ignore other states)."""
+    return bool(state) and state.get("view") == view and bool(state.get("run")) and state.get("layer") is not None
+
+
+def register_layer_snapshot_picker(app, view: str) -> None:
+    """Wire `{view}-layer` (dropdown) and `{view}-snapshot` (slider) to the URL."""
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input(f"{view}-layer", "value"), Input(f"{view}-snapshot", "value"), State("state", "data"),
+                  prevent_initial_call=True)
+    def choose(layer, snapshot, state):
+        if not showing(state, view):
+            raise PreventUpdate
+        return layer_snapshot_link(state, layer, snapshot)
+
+
+def graph(graph_id, height: int | None, figure=None):
+    """A figure on the page without a mode bar (the views are for looking, not editing);
+    `height` None lets the figure's own layout height decide."""
+    options = {} if figure is None else {"figure": figure}
+    if graph_id is not None:
+        options["id"] = graph_id
+    style = {} if height is None else {"height": f"{height}px"}
+    return dcc.Graph(config={"displayModeBar": False}, style=style, **options)
+
+
+def example_of(state: dict) -> int:
+    """The URL's probe example, else the first probe digit."""
+    return state["example"] if state.get("example") is not None else 0

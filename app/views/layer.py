@@ -37,13 +37,13 @@ def layout():
             html.Div(dcc.Slider(id="layer-snapshot", min=0, max=0, step=1, value=0, marks=None,
                                 allow_direct_input=False), className="nl-slider"),
         ]),
-        dcc.Graph(id="layer-mosaic", config={"displayModeBar": False}),
+        controls.graph("layer-mosaic", None),
         html.P("Hover a tile to see its neuron; click it to watch that neuron form.", className="nl-caption"),
     ])
 
 
 def active(state) -> bool:
-    return bool(state) and state.get("view") == VIEW and bool(state.get("run")) and state.get("layer") is not None
+    return controls.showing(state, VIEW)
 
 
 def mosaic(state, kind: str, scale: str, order: str):
@@ -91,10 +91,4 @@ def register(app):
             raise PreventUpdate
         return href(state, view="neuron", neuron=neuron)
 
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Input("layer-layer", "value"), Input("layer-snapshot", "value"), State("state", "data"),
-                  prevent_initial_call=True)
-    def choose(layer, snapshot, state):
-        if not active(state):
-            raise PreventUpdate
-        return controls.layer_snapshot_link(state, layer, snapshot)
+    controls.register_layer_snapshot_picker(app, VIEW)

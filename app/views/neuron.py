@@ -52,7 +52,7 @@ def layout():
         ]),
         html.Div(className="nl-neuron-body", children=[
             html.Div(className="nl-neuron-left", children=[
-                dcc.Graph(id="neuron-field", config={"displayModeBar": False}, style={"height": "430px"}),
+                controls.graph("neuron-field", 430),
                 html.Div(className="nl-scrubber", children=[
                     html.Button("▶ Play", id="neuron-play", n_clicks=0, className="nl-button"),
                     html.Div(dcc.Slider(id="neuron-slider", min=0, max=0, step=1, value=0, marks=None,
@@ -71,10 +71,10 @@ def layout():
                         dcc.Dropdown(id="neuron-metric", value="focus", clearable=False, style={"width": "190px"},
                                      options=[{"label": label, "value": key} for key, (label, _) in METRICS.items()]),
                     ]),
-                    dcc.Graph(id="neuron-curve", config={"displayModeBar": False}, style={"height": "220px"}),
+                    controls.graph("neuron-curve", 220),
                 ]),
-                dcc.Graph(id="neuron-means", config={"displayModeBar": False}, style={"height": "230px"}),
-                dcc.Graph(id="neuron-top", config={"displayModeBar": False}, style={"height": "230px"}),
+                controls.graph("neuron-means", 230),
+                controls.graph("neuron-top", 230),
                 html.Div(className="nl-wide", children=[
                     html.Div(className="nl-inline", children=[
                         html.Button("Ablate this neuron", id="neuron-ablate", n_clicks=0, className="nl-button"),
@@ -90,7 +90,7 @@ def layout():
 
 
 def active(state) -> bool:
-    return bool(state) and state.get("view") == VIEW and bool(state.get("run")) and state.get("layer") is not None
+    return controls.showing(state, VIEW)
 
 
 def snapshot_of(state) -> int:
@@ -225,8 +225,7 @@ def register(app):
     def ablate(clicks, mode, state):
         if not clicks or not active(state):
             raise PreventUpdate
-        return dcc.Graph(id="neuron-ablation-graph", figure=ablation_figure(state, mode),
-                         config={"displayModeBar": False})
+        return controls.graph("neuron-ablation-graph", 250, ablation_figure(state, mode))
 
     @app.callback(Output("url", "search", allow_duplicate=True),
                   Input("neuron-layer", "value"), Input("neuron-index", "value"), State("state", "data"),

@@ -65,7 +65,7 @@ def layout():
 
 
 def active(state) -> bool:
-    return bool(state) and state.get("view") == VIEW and bool(state.get("run")) and state.get("layer") is not None
+    return controls.showing(state, VIEW)
 
 
 def metrics_frame(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> pd.DataFrame:
@@ -123,13 +123,7 @@ def register(app):
             raise PreventUpdate
         return href(state, view="neuron", neuron=int(cell["row_id"]))
 
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Input("ranking-layer", "value"), Input("ranking-snapshot", "value"), State("state", "data"),
-                  prevent_initial_call=True)
-    def choose(layer, snapshot, state):
-        if not active(state):
-            raise PreventUpdate
-        return controls.layer_snapshot_link(state, layer, snapshot)
+    controls.register_layer_snapshot_picker(app, VIEW)
 
     @app.callback(Output("ranking-download", "data"), Input("ranking-download-button", "n_clicks"),
                   State("state", "data"), prevent_initial_call=True)

@@ -1,4 +1,5 @@
 """Browser-test helpers for the inspection views: open a synthetic run, click inside Plotly figures."""
+import numpy as np
 from selenium.webdriver.common.action_chains import ActionChains
 
 from app.server import create_app
@@ -13,14 +14,21 @@ def open_view(dash_duo, synthetic_run, port, query, ready_selector, ready_text, 
     return path
 
 
-def click_plot_at(dash_duo, graph_id, x, y):
-    """Click the data coordinate (x, y) of the Plotly graph inside the element with id graph_id."""
+def click_plot_at(dash_duo, container, x, y):
+    """Click the data coordinate (x, y) of the Plotly graph inside the CSS selector `container`."""
     position = dash_duo.driver.execute_script(
-        """const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+        """const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
         gd.scrollIntoView({block: 'center'});
         const layout = gd._fullLayout, box = gd.getBoundingClientRect();
         const xaxis = layout.xaxis, yaxis = layout.yaxis;
-        const px = xaxis.type === 'category' ? xaxis.c2p(arguments[1]) : xaxis.l2p(arguments[1]);
-        return [box.left + xaxis._offset + px, box.top + yaxis._offset + yaxis.l2p(arguments[2])];""",
-        graph_id, x, y)
+        return [box.left + xaxis._offset + xaxis.d2p(arguments[1]),
+                box.top + yaxis._offset + yaxis.d2p(arguments[2])];""",
+        container, x, y)
     ActionChains(dash_duo.driver).move_to_location(*position).pause(0.3).click().perform()
+
+
+def shown_matrix(dash_duo, container, attribute="z"):
+    """A 2-D attribute of the first trace of the Plotly graph inside `container`, as drawn."""
+    return np.array(dash_duo.driver.execute_script(
+        "const values = document.querySelector(arguments[0] + ' .js-plotly-plot')._fullData[0][arguments[1]];"
+        "return Array.from(values, row => Array.from(row));", container, attribute), dtype=float)

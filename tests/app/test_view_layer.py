@@ -1,6 +1,5 @@
 """Journey 3 in a real browser: a layer's mosaic at a snapshot; clicking a tile opens the neuron."""
-import numpy as np
-from tests.app.browser_helpers import click_plot_at, open_view
+from tests.app.browser_helpers import click_plot_at, open_view, shown_matrix
 
 from app import figures
 
@@ -22,13 +21,11 @@ def test_mosaic_shows_every_neuron_and_a_click_opens_one(dash_duo, synthetic_run
 
     columns = figures.mosaic_columns(16)
     tile = 5
-    neuron_map = np.array(dash_duo.driver.execute_script(
-        f"const z = document.querySelector('{MOSAIC} .js-plotly-plot')._fullData[0].customdata;"
-        "return Array.from(z, row => Array.from(row));"))
+    neuron_map = shown_matrix(dash_duo, MOSAIC, "customdata")
     pitch = 28 + figures.TILE_GAP
     x, y = (tile % columns) * pitch + 14, (tile // columns) * pitch + 14
     expected = int(neuron_map[y, x])
-    click_plot_at(dash_duo, "layer-mosaic", x, y)
+    click_plot_at(dash_duo, MOSAIC, x, y)
     dash_duo.wait_for_contains_text("#neuron-field", f"Neuron {expected} of dense_1", timeout=10)
     assert "view=neuron" in dash_duo.driver.current_url and f"neuron={expected}" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []

@@ -1,0 +1,148 @@
+"""Journey 6, follow a digit back: from an output digit through each hidden layer to the pixels,
+along the chains of the interpretation guide; any bar opens its neuron.
+"""
+from __future__ import annotations
+
+import numpy as np
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from app import figures
+from app.urlstate import href
+from app.views import computed, controls
+
+VIEW = "digit"
+LABEL = "Digit"
+
+MODES = {
+    "weights": "weights only (BN folded in)",
+    "raw": "raw W₁W₂W₃ (as in the blog)",
+    "example": "for the current example",
+}
+
+
+def layout():
+    return html.Div(children=[
+        html.Div(className="nl-controls", children=[
+            html.Label(["Output digit", html.Div(id="digit-buttons", className="nl-digit-buttons")]),
+            html.Label(["Chain", dcc.RadioItems(id="digit-mode", value="weights", inline=True,
+                                                options=[{"label": text, "value": key} for key, text in MODES.items()])]),
+        ]),
+        html.Div(className="nl-digit-body", children=[
+            html.Div(id="digit-layers"),
+            html.Div(children=[
+                controls.graph("digit-pixels", 400),
+                controls.graph("digit-probabilities", 230),
+            ]),
+        ]),
+    ])
+
+
+def active(state) -> bool:
+    return controls.showing(state, VIEW)
+
+
+def chain_arguments(run, digit: int) -> tuple[int, float]:
+    """Output unit and sign whose chain speaks for `digit`: a single sigmoid logit argues for
+    class 1, so class 0 reads its chain negated."""
+    if run.output_units == 1:
+        return 0, (1.0 if digit == 1 else -1.0)
+    return digit, 1.0
+
+
+def chain_of(state, digit: int, mode: str) -> dict:
+    run = computed.run_of(state)
+    unit, sign = chain_arguments(run, digit)
+    example = controls.example_of(state) if mode == "example" else None
+    chain = computed.digit_chain(*computed.key_of(state), unit, state["snapshot"],
+                                 "raw" if mode == "raw" else "weights", example)
+    return {name: sign * np.asarray(values) for name, values in chain.items()}
+
+
+def layer_subtitle(run, layer: str, mode: str, digit: int) -> str:
+    position = run.hidden_layers.index(layer)
+    last = position == len(run.hidden_layers) - 1
+    if mode == "raw":
+        formula = "row of W₁⋯W_out[:, d] (raw: no BN scales)"
+    elif last:
+        formula = "c_L = s_L ⊙ W_out[:, d]"
+    else:
+        formula = f"c_{position + 1} = s ⊙ (W (D c_{position + 2}))"
+    gate = " with gates D from the current example" if mode == "example" else ""
+    return f"{formula}{gate}: how much logit z_{digit} moves per unit of each neuron's activation"
+
+
+def pixel_subtitle(mode: str, digit: int, example: int) -> str:
+    return {
+        "weights": f"c₀ = W₁ c₁, BN scales folded in, every ReLU gate open (weights only)",
+        "raw": f"c₀ = W₁W₂⋯W_out[:, {digit}], no BN scales (the blog's view)",
+        "example": f"c₀ = ∂z_{digit}/∂x for probe example #{example}: the gradient of the logit",
+    }[mode]
+
+
+def layer_figures(state, digit: int, mode: str, chain: dict) -> list:
+    run = computed.run_of(state)
+    graphs = []
+    for layer in reversed(run.hidden_layers):
+        values = chain[layer]
+        highlight = computed.most_differentiated(*computed.key_of(state), digit, layer, state["snapshot"])
+        figure = figures.neuron_bars(
+            values, np.arange(len(values)), highlight=highlight, highlight_label=f"n{highlight}: highest d′ for {digit}",
+            title=f"{layer}: contribution of each neuron to digit {digit}",
+            subtitle=layer_subtitle(run, layer, mode, digit), height=270)
+        graphs.append(controls.graph({"type": "digit-bars", "layer": layer}, 270, figure))
+    return graphs
+
+
+def register(app):
+    @app.callback(Output("digit-buttons", "children"), Output("digit-layers", "children"),
+                  Output("digit-pixels", "figure"), Output("digit-probabilities", "figure"),
+                  Input("state", "data"), Input("digit-mode", "value"))
+    def render(state, mode):
+        if not active(state):
+            raise PreventUpdate
+        run = computed.run_of(state)
+        example = controls.example_of(state)
+        probabilities = computed.probe_probabilities(*computed.key_of(state), state["snapshot"])[example]
+        digit = computed.shown_digit(state)
+        chain = chain_of(state, digit, mode)
+        buttons = [html.Button(str(value), id={"type": "digit-pick", "digit": value}, n_clicks=0,
+                               className="nl-button nl-selected" if value == digit else "nl-button")
+                   for value in run.classes]
+        label = run.snapshot_labels[state["snapshot"]]
+        pixels = figures.field_heatmap(chain["pixels"], title=f"Pixels → digit {digit} at {label}",
+                                       subtitle=pixel_subtitle(mode, digit, example), height=400,
+                                       colorbar_title="c₀")
+        bars = figures.probability_bars(
+            probabilities, selected=digit, true_label=int(run.probe_labels[example]), height=230,
+            title=f"Predicted probabilities, probe example #{example}",
+            subtitle="click a bar to follow that digit back")
+        return buttons, layer_figures(state, digit, mode, chain), pixels, bars
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input({"type": "digit-pick", "digit": ALL}, "n_clicks"), Input("digit-probabilities", "clickData"),
+                  State("state", "data"), prevent_initial_call=True)
+    def pick_digit(clicks, bar_click, state):
+        if not active(state):
+            raise PreventUpdate
+        if ctx.triggered_id == "digit-probabilities":
+            digit = bar_click["points"][0]["x"] if bar_click else None
+        elif isinstance(ctx.triggered_id, dict) and any(clicks):
+            digit = ctx.triggered_id["digit"]
+        else:
+            digit = None
+        if digit is None or digit == state.get("digit"):
+            raise PreventUpdate
+        return href(state, digit=int(digit))
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input({"type": "digit-bars", "layer": ALL}, "clickData"), State("state", "data"),
+                  prevent_initial_call=True)
+    def open_neuron(clicks, state):
+        trigger = ctx.triggered_id
+        if not active(state) or not isinstance(trigger, dict):
+            raise PreventUpdate
+        neuron = figures.neuron_at(ctx.triggered[0]["value"])
+        if neuron is None:
+            raise PreventUpdate
+        return href(state, view="neuron", layer=trigger["layer"], neuron=neuron)

@@ -1,0 +1,156 @@
+"""Journey 7, trace a real example: one probe digit, what the model predicts, each layer's
+activations beside the generalised digit of its class, and where its evidence comes from.
+"""
+from __future__ import annotations
+
+import numpy as np
+from dash import Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
+
+from app import figures
+from app.urlstate import href
+from app.views import computed, controls
+
+VIEW = "example"
+LABEL = "Example"
+IG_STEPS = 64
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def layout():
+    return html.Div(children=[
+        html.Div(className="nl-controls", children=[
+            html.Label(["Class", dcc.Dropdown(id="example-class", clearable=False, style={"width": "90px"})]),
+            html.Label(["Index in class", dcc.Input(id="example-index", type="number", min=0, step=1, debounce=True,
+                                                    style={"width": "90px"})]),
+            html.Button("Next misclassified", id="example-next-wrong", n_clicks=0, className="nl-button"),
+            html.Label(["Attribute to digit", dcc.Dropdown(id="example-digit", clearable=False,
+                                                           style={"width": "90px"})]),
+            html.Span(id="example-caption", className="nl-caption"),
+        ]),
+        html.Div(className="nl-example-body", children=[
+            html.Div(children=[
+                controls.graph("example-image", 260),
+                controls.graph("example-probabilities", 220),
+            ]),
+            html.Div(id="example-layers"),
+            html.Div(children=[
+                controls.graph("example-gradient", 300),
+                controls.graph("example-integrated", 300),
+            ]),
+        ]),
+    ])
+
+
+def active(state) -> bool:
+    return controls.showing(state, VIEW)
+
+
+def example_for(state, label, index) -> int | None:
+    """The probe index of the index-th digit of class `label` (the first one for a new class)."""
+    run = computed.run_of(state)
+    if label is None or index is None:
+        return None
+    members = np.flatnonzero(run.probe_labels == label)
+    if not len(members):
+        return None
+    if label != run.probe_labels[controls.example_of(state)]:
+        return int(members[0])
+    return int(members[min(max(int(index), 0), len(members) - 1)])
+
+
+def misclassified(state) -> np.ndarray:
+    """Probe indices the model gets wrong at the state's snapshot."""
+    run = computed.run_of(state)
+    predicted = computed.probe_probabilities(*computed.key_of(state), state["snapshot"]).argmax(axis=1)
+    return np.flatnonzero(predicted != run.probe_labels)
+
+
+def next_after(indices: np.ndarray, current: int) -> int | None:
+    """The first index after `current`, wrapping around; None if there is none."""
+    if not len(indices):
+        return None
+    later = indices[indices > current]
+    return int(later[0] if len(later) else indices[0])
+
+
+def layer_figures(state, example: int, true_label: int) -> list:
+    run = computed.run_of(state)
+    activations = computed.probe_activations(*computed.key_of(state), state["snapshot"])
+    generalized = computed.generalized_digit(*computed.key_of(state), true_label, state["snapshot"])
+    return [controls.graph(None, 240, figures.activation_comparison(
+                activations[layer][example], generalized[layer], height=240,
+                title=f"{layer}: activations of example #{example}",
+                subtitle=f"grey bars: this example · orange marks: generalised {true_label} (mean over probe {true_label}s)"))
+            for layer in run.hidden_layers]
+
+
+def attribution_figures(state, example: int, digit: int):
+    run = computed.run_of(state)
+    unit = 0 if run.output_units == 1 else digit
+    maps = computed.attributions(*computed.key_of(state), example, unit, state["snapshot"])
+    logit = "z" if run.output_units == 1 else "z" + str(digit).translate(SUBSCRIPTS)
+    limit = figures.symmetric_limit(np.concatenate([maps["gradient_x_input"].ravel(),
+                                                    maps["integrated_gradients"].ravel()]))
+    total = float(maps["integrated_gradients"].sum())
+    gradient = figures.field_heatmap(maps["gradient_x_input"], limit=limit, height=300, colorbar_title="attribution",
+                                     title=f"Gradient × input of logit {logit}",
+                                     subtitle="x ⊙ ∂z/∂x; the logit, not the probability")
+    integrated = figures.field_heatmap(maps["integrated_gradients"], limit=limit, height=300, colorbar_title="attribution",
+                                       title=f"Integrated gradients of logit {logit}",
+                                       subtitle=f"{IG_STEPS} steps, black baseline · Σ = {total:.3g} ≈ z(x) − z(0)")
+    return gradient, integrated
+
+
+def register(app):
+    @app.callback(Output("example-class", "options"), Output("example-class", "value"),
+                  Output("example-index", "value"), Output("example-index", "max"),
+                  Output("example-digit", "options"), Output("example-digit", "value"),
+                  Output("example-caption", "children"), Output("example-image", "figure"),
+                  Output("example-probabilities", "figure"), Output("example-layers", "children"),
+                  Output("example-gradient", "figure"), Output("example-integrated", "figure"),
+                  Input("state", "data"))
+    def render(state):
+        if not active(state):
+            raise PreventUpdate
+        run = computed.run_of(state)
+        example = controls.example_of(state)
+        true_label = int(run.probe_labels[example])
+        members = np.flatnonzero(run.probe_labels == true_label)
+        position = int(np.flatnonzero(members == example)[0])
+        probabilities = computed.probe_probabilities(*computed.key_of(state), state["snapshot"])[example]
+        predicted = int(np.argmax(probabilities))
+        digit = computed.shown_digit(state)
+        verdict = "right" if predicted == true_label else f"wrong (predicts {predicted})"
+        caption = (f"Probe example #{example}, number {position + 1} of {len(members)} {true_label}s: "
+                   f"the model is {verdict} at {run.snapshot_labels[state['snapshot']]} · "
+                   f"{len(misclassified(state))} of {len(run.probe_labels)} probe digits misclassified")
+        image = figures.digit_image(run.probe_images[example], height=260, title=f"Example #{example}: a {true_label}",
+                                    subtitle="probe digit (held-out test set), ink 0–255")
+        bars = figures.probability_bars(probabilities, selected=digit, true_label=true_label, height=220,
+                                        title="Predicted probabilities",
+                                        subtitle="orange: the digit whose logit is attributed")
+        classes = [{"label": str(value), "value": value} for value in run.classes]
+        return (classes, true_label, position, len(members) - 1, classes, digit, caption, image, bars,
+                layer_figures(state, example, true_label), *attribution_figures(state, example, digit))
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("example-class", "value"), Input("example-index", "value"),
+                  Input("example-next-wrong", "n_clicks"), Input("example-digit", "value"),
+                  Input("example-probabilities", "clickData"),
+                  State("state", "data"), prevent_initial_call=True)
+    def choose(label, index, _next, digit, bar_click, state):
+        if not active(state):
+            raise PreventUpdate
+        current = controls.example_of(state)
+        if ctx.triggered_id == "example-next-wrong":
+            changes = {"example": next_after(misclassified(state), current)}
+        elif ctx.triggered_id == "example-probabilities":
+            changes = {"digit": int(bar_click["points"][0]["x"])} if bar_click else {}
+        else:
+            changes = {"example": example_for(state, label, index), "digit": digit}
+        shown = {"example": current, "digit": computed.shown_digit(state)}
+        changes = {key: value for key, value in changes.items() if value is not None and value != shown[key]}
+        if not changes:
+            raise PreventUpdate
+        return href(state, **changes)

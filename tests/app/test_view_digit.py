@@ -1,0 +1,44 @@
+"""Journey 6 in a real browser: pick a digit, switch chains, click a bar to open its neuron."""
+import numpy as np
+from tests.app.browser_helpers import click_plot_at, open_view, shown_matrix
+
+from neurons import open_run
+
+PIXELS = "#digit-pixels"
+
+
+def shown_pixels(dash_duo) -> np.ndarray:
+    return shown_matrix(dash_duo, PIXELS)
+
+
+def test_follow_a_digit_back_to_its_neurons_and_pixels(dash_duo, synthetic_run, app_port):
+    path = open_view(dash_duo, synthetic_run, app_port, "view=digit&digit=4&example=3", PIXELS,
+                     "Pixels → digit 4 at epoch 3", units=(16, 8), snapshots=4)
+    run = open_run(path)
+    np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(4, 3)["pixels"], atol=1e-5)
+    dash_duo.wait_for_contains_text("#digit-layers", "dense_2: contribution of each neuron to digit 4")
+    dash_duo.wait_for_contains_text("#digit-layers", "dense_1: contribution of each neuron to digit 4")
+    best = run.most_differentiated(4, "dense_2", 3)
+    dash_duo.wait_for_contains_text("#digit-layers", f"n{best}: highest d′ for 4")
+
+    dash_duo.find_element("#digit-buttons button:nth-child(8)").click()  # digit 7
+    dash_duo.wait_for_contains_text(PIXELS, "Pixels → digit 7")
+    assert "digit=7" in dash_duo.driver.current_url
+
+    dash_duo.find_element("#digit-mode input[value='raw']").click()
+    dash_duo.wait_for_contains_text(PIXELS, "no BN scales")
+    np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(7, 3, mode="raw")["pixels"], atol=1e-5)
+    dash_duo.find_element("#digit-mode input[value='example']").click()
+    dash_duo.wait_for_contains_text(PIXELS, "∂z_7/∂x for probe example #3")
+    np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(7, 3, example=3)["pixels"], atol=1e-5)
+
+    click_plot_at(dash_duo, "#digit-probabilities", 2, 0.02)  # the bar of digit 2
+    dash_duo.wait_for_contains_text(PIXELS, "Pixels → digit 2", timeout=10)
+    dash_duo.driver.save_screenshot("/tmp/digit-view-test.png")
+
+    contributions = run.digit_chain(2, 3, example=3)["dense_2"]
+    top = int(np.argmax(contributions))
+    click_plot_at(dash_duo, "#digit-layers > :first-child", f"n{top}", float(contributions[top]) / 2)  # dense_2
+    dash_duo.wait_for_contains_text("#neuron-field", f"Neuron {top} of dense_2", timeout=10)
+    assert "view=neuron" in dash_duo.driver.current_url and f"neuron={top}" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []

@@ -1,0 +1,45 @@
+"""Journey 7 in a real browser: pick a probe digit, jump to the next misclassified one, attribute."""
+import numpy as np
+from tests.app.browser_helpers import click_plot_at, open_view, shown_matrix
+
+from neurons import open_run
+from neurons.forward import predicted_classes
+
+CAPTION = "#example-caption"
+
+
+def test_trace_an_example_and_its_attributions(dash_duo, synthetic_run, app_port):
+    path = open_view(dash_duo, synthetic_run, app_port, "view=example&snapshot=3&example=0", CAPTION,
+                     "Probe example #0", units=(16, 8), snapshots=4)
+    run = open_run(path)
+    labels = run.probe_labels
+    predicted = predicted_classes(run.forward(run.probe_images, 3))
+
+    # Class 7, third of its class.
+    sevens = np.flatnonzero(labels == 7)
+    dash_duo.select_dcc_dropdown("#example-class", value="7")
+    dash_duo.wait_for_contains_text(CAPTION, f"Probe example #{sevens[0]}, number 1 of {len(sevens)} 7s")
+    index = dash_duo.find_element("#example-index")
+    index.clear()
+    index.send_keys("2\n")
+    dash_duo.wait_for_contains_text(CAPTION, f"Probe example #{sevens[2]}, number 3 of")
+    dash_duo.wait_for_contains_text("#example-layers", f"dense_1: activations of example #{sevens[2]}")
+    dash_duo.wait_for_contains_text("#example-layers", "generalised 7")
+
+    wrong = np.flatnonzero(predicted != labels)
+    expected = int(next((i for i in wrong if i > sevens[2]), wrong[0]))
+    dash_duo.find_element("#example-next-wrong").click()
+    dash_duo.wait_for_contains_text(CAPTION, f"Probe example #{expected},")
+    dash_duo.wait_for_contains_text(CAPTION, f"wrong (predicts {predicted[expected]})")
+
+    # Attribute to the digit of a clicked probability bar.
+    click_plot_at(dash_duo, "#example-probabilities", 6, 0.01)
+    dash_duo.wait_for_contains_text("#example-gradient", "Gradient × input of logit z₆", timeout=10)
+    dash_duo.wait_for_contains_text("#example-integrated", "Integrated gradients of logit z₆")
+    np.testing.assert_allclose(shown_matrix(dash_duo, "#example-gradient"),
+                               run.gradient_x_input(expected, 6, 3), atol=1e-5)
+    np.testing.assert_allclose(shown_matrix(dash_duo, "#example-integrated"),
+                               run.integrated_gradients(expected, 6, 3), atol=1e-5)
+    assert f"example={expected}" in dash_duo.driver.current_url and "digit=6" in dash_duo.driver.current_url
+    dash_duo.driver.save_screenshot("/tmp/example-view-test.png")
+    assert dash_duo.get_logs() == []
