@@ -57,23 +57,25 @@ class DashClient:
     def __init__(self, host: str, port: int, *, timeout: float = 30.0, record=None):
         self.host, self.port, self.timeout = host, port, timeout
         self.connection = None
-        # record(kind, seconds, ok) is called once per request; the load benchmark times with it.
-        self.record = record or (lambda kind, seconds, ok: None)
+        # record(kind, seconds, ok, detail) is called once per request (detail: the callback's
+        # output key, else the path); the load benchmark times with it.
+        self.record = record or (lambda kind, seconds, ok, detail: None)
         self.callbacks: list[dict] = []
         self.by_input: dict[str, list[dict]] = defaultdict(list)
         self.store: dict[str, dict] = {}
 
     def request(self, method: str, path: str, kind: str, body: dict | None = None):
         """Status and decoded body (JSON when it is JSON); RequestFailed on 4xx/5xx or no answer."""
+        detail = body["output"] if body and "output" in body else path
         started = time.perf_counter()
         try:
             status, payload = self._exchange(method, path, body)
         except (OSError, http.client.HTTPException) as error:
             self.close()
-            self.record(kind, time.perf_counter() - started, False)
+            self.record(kind, time.perf_counter() - started, False, detail)
             raise RequestFailed(f"{method} {path}: {error!r}") from error
         ok = status < 400
-        self.record(kind, time.perf_counter() - started, ok)
+        self.record(kind, time.perf_counter() - started, ok, detail)
         if not ok:
             raise RequestFailed(f"{method} {path}: HTTP {status}: {payload[:300]!r}")
         return status, payload
