@@ -3,6 +3,8 @@
 #   docker build -t neuron-lens .
 #   docker run -p 8050:8050 neuron-lens                       # then open http://localhost:8050
 #   docker run -p 8050:8050 -v "$PWD/data:/app/data" neuron-lens   # keep runs across containers
+# The app runs as uid 1000, which must be able to write the mounted folder; otherwise add
+# `--user "$(id -u)"`. A fresh folder gets a copy of the demo run at start.
 #
 # Build arguments:
 #   DATASET=mnist         train the demo run on the full MNIST (downloaded; needs internet)

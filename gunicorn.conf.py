@@ -7,6 +7,7 @@ Environment (all optional):
     NEURON_LENS_WORKERS    worker processes, default 2
     NEURON_LENS_THREADS    threads per worker, default 4
     NEURON_LENS_REDIS_URL  share cached results between workers and hosts (see app/cache.py)
+    NEURON_LENS_ACCESS_LOG "-" logs every request to stdout (default: errors only)
     NEURON_LENS_SEED_RUNS  a folder of runs copied into DATA_DIR/runs when missing there; the image
                            uses it so a fresh bind-mounted data folder still opens on the demo run
 """
@@ -31,6 +32,9 @@ timeout = 60
 # `docker stop` must not hang: a stopping worker gets one second for requests in flight.
 graceful_timeout = 1
 keepalive = 5
+# Nothing drives gunicorn through its control socket, and under `docker run --user UID` the home
+# folder it would live in is not writable.
+control_socket_disable = True
 accesslog = os.environ.get("NEURON_LENS_ACCESS_LOG") or None
 errorlog = "-"
 
