@@ -151,6 +151,8 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
                   Input("state", "data"), Input("tick", "n_intervals"))
     def show_progress(state, _tick):
         if not state or state["status"] != "running":
+            if set(dash.ctx.triggered_prop_ids) == {"tick.n_intervals"}:
+                raise PreventUpdate  # already hidden: only a state change can alter that
             return True, dash.no_update, dash.no_update
         progress = training_progress(registry.info(state["run"]))
         return False, {"width": f"{progress['fraction']:.1%}"}, progress["text"]

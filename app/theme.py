@@ -40,6 +40,12 @@ STATUS_COLORS = {
 }
 
 
+def blank_figure(height: int = 400) -> dict:
+    """A placeholder figure with no axes, shown until a callback draws the real one."""
+    hidden = {"visible": False}
+    return {"data": [], "layout": figure_layout(height=height, xaxis=hidden, yaxis=hidden)}
+
+
 def symmetric_limits(values, floor: float = 1e-9) -> tuple[float, float]:
     """(−m, m) with m the largest finite |value|, so zero sits at the centre of DIVERGING."""
     array = np.asarray(values, dtype=float)

@@ -103,9 +103,13 @@ def register(app) -> None:
                 f"logs/{pending}.log in the data folder.", className="nl-error-text")
         return urlstate.href(state, run=pending), None, no_update
 
-    @app.callback(Output("train-start", "disabled"), Input("tick", "n_intervals"))
-    def block_while_training(_tick):
-        return launcher().busy()
+    @app.callback(Output("train-start", "disabled"), Input("tick", "n_intervals"),
+                  State("train-start", "disabled"))
+    def block_while_training(_tick, disabled):
+        busy = launcher().busy()
+        if busy == bool(disabled):
+            raise PreventUpdate
+        return busy
 
 
 def launcher_enabled(app) -> bool:

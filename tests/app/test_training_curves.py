@@ -11,7 +11,12 @@ def history(epochs, offset=0.0):
 
 
 def traces_named(figure, name):
-    return [trace for trace in figure.data if trace.name == name]
+    return [trace for trace in figure["data"] if trace["name"] == name]
+
+
+def test_the_figure_is_valid_plotly():
+    import plotly.graph_objects as go
+    go.Figure(training_curves_figure([Curves("a", history(3), 2), Curves("b", history(2), 1)]))
 
 
 def test_one_run_has_train_and_validation_in_both_panels_and_a_best_star():
@@ -20,26 +25,27 @@ def test_one_run_has_train_and_validation_in_both_panels_and_a_best_star():
     validation = traces_named(figure, "validation")
     assert len(training) == len(validation) == 2
     loss, accuracy = training
-    assert list(loss.x) == [1, 2, 3, 4, 5] and loss.y[0] == 1.0
-    assert accuracy.y[-1] == 0.9 and accuracy.xaxis == "x2"
-    assert validation[0].line.dash == "dash" and loss.line.dash == "solid"
+    assert list(loss["x"]) == [1, 2, 3, 4, 5] and loss["y"][0] == 1.0
+    assert accuracy["y"][-1] == 0.9 and accuracy["xaxis"] == "x2" and accuracy["yaxis"] == "y2"
+    assert validation[0]["line"]["dash"] == "dash" and loss["line"]["dash"] == "solid"
     stars = traces_named(figure, "best epoch")
-    assert [(star.x[0], round(star.y[0], 4)) for star in stars] == [(3, 0.4), (3, 0.8)]
-    assert [trace.showlegend for trace in stars] == [True, False]
-    assert [annotation.text for annotation in figure.layout.annotations] == ["Loss", "Accuracy"]
+    assert [(star["x"][0], round(star["y"][0], 4)) for star in stars] == [(3, 0.4), (3, 0.8)]
+    assert [trace["showlegend"] for trace in stars] == [True, False]
+    assert [note["text"] for note in figure["layout"]["annotations"]] == ["Loss", "Accuracy"]
+    assert figure["layout"]["yaxis2"]["tickformat"] == ".0%"
 
 
 def test_overlaid_runs_get_their_own_colour_and_named_legend_entries():
     figure = training_curves_figure([Curves("a", history(4), 2), Curves("b", history(6, 0.1), None)])
     a = traces_named(figure, "a · training")
     b = traces_named(figure, "b · validation")
-    assert a[0].line.color == theme.SERIES[0] and b[0].line.color == theme.SERIES[1]
+    assert a[0]["line"]["color"] == theme.SERIES[0] and b[0]["line"]["color"] == theme.SERIES[1]
     assert traces_named(figure, "a · best epoch") and not traces_named(figure, "b · best epoch")
 
 
 def test_no_finished_epoch_says_so():
     figure = training_curves_figure([Curves("a", [], None)])
-    assert "No epoch has finished yet" in [annotation.text for annotation in figure.layout.annotations]
+    assert "No epoch has finished yet" in [note["text"] for note in figure["layout"]["annotations"]]
 
 
 def test_best_epoch_comes_from_the_best_snapshot():
