@@ -25,7 +25,7 @@ def gradient_x_input(blocks: list[Block], inputs: np.ndarray, digit: int) -> np.
 def integrated_gradients(blocks: list[Block], image: np.ndarray, digit: int,
                          steps: int = DEFAULT_STEPS) -> np.ndarray:
     """Integrated gradients (784,) of one input `image` (784,) against the black image."""
-    alphas = (np.arange(steps) + 0.5) / steps
+    alphas = ((np.arange(steps) + 0.5) / steps).astype(np.float32)
     path = alphas[:, None] * image[None, :]
     gradients = input_gradient(blocks, forward(blocks, path), digit)
     return image * gradients.mean(axis=0)

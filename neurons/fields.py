@@ -26,6 +26,14 @@ def expand(rows: np.ndarray, lower: list[tuple[np.ndarray, np.ndarray]]) -> np.n
     return rows
 
 
+def expand_over_snapshots(rows: np.ndarray, lower: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """`expand` for one neuron at T snapshots at once: `rows` (T, fan_in), and in `lower` each
+    kernel is (T, units, fan_in) and each scale (T, units). Returns (T, 784)."""
+    for kernel, scale in lower:
+        rows = np.matmul((rows * scale)[:, None, :], kernel)[:, 0]
+    return rows
+
+
 def learned_change(fields: np.ndarray, initial: np.ndarray) -> np.ndarray:
     """`Δ_t = RF_t − RF_0`."""
     return fields - initial

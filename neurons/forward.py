@@ -42,7 +42,7 @@ def activation_derivative(name: str, pre: np.ndarray, post: np.ndarray) -> np.nd
 
 
 def as_inputs(images) -> np.ndarray:
-    """Model inputs (N, 784) float64: uint8 pixels are divided by 255, floats must already be in [0, 1].
+    """Model inputs (N, 784) float32: uint8 pixels are divided by 255, floats must already be in [0, 1].
 
     Accepts one image (28, 28) or (784,), or a batch (N, 28, 28) or (N, 784).
     """
@@ -53,9 +53,10 @@ def as_inputs(images) -> np.ndarray:
         raise ValueError(f"images must be 28×28 (one or a batch), got shape {array.shape}")
     if not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise ValueError(f"images must be numeric, got dtype {array.dtype}")
-    inputs = array.reshape(len(array), INPUT_SIZE).astype(np.float64)
+    inputs = array.reshape(len(array), INPUT_SIZE).astype(np.float32)
     if array.dtype == np.uint8:
-        return inputs / 255.0
+        inputs /= 255
+        return inputs
     if inputs.size and not (np.isfinite(inputs).all() and inputs.min() >= 0 and inputs.max() <= 1):
         raise ValueError("float images must be pixels/255 in [0, 1]; pass uint8 for raw pixels")
     return inputs

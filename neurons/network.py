@@ -29,7 +29,10 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class Block:
-    """A dense layer at one snapshot; `kernel` is neuron-major: row j is Keras's `W[:, j]`."""
+    """A dense layer at one snapshot; `kernel` is neuron-major: row j is Keras's `W[:, j]`.
+
+    Arrays are float32, the precision the model was trained and stored in.
+    """
     spec: LayerSpec
     kernel: np.ndarray
     bias: np.ndarray
@@ -89,10 +92,11 @@ def scale_shift(spec: LayerSpec, arrays: dict, snapshot: int) -> tuple[np.ndarra
 
 
 def load_block(spec: LayerSpec, arrays: dict, snapshot: int) -> Block:
-    """Read one dense layer's arrays at `snapshot` from the memory maps into float64 blocks."""
+    """Copy one dense layer's arrays at `snapshot` out of the memory maps, in float32 like Keras."""
     scale, shift = scale_shift(spec, arrays, snapshot)
-    return Block(spec, np.asarray(arrays[f"{spec.name}.kernel"][snapshot], np.float64),
-                 np.asarray(arrays[f"{spec.name}.bias"][snapshot], np.float64), scale, shift)
+    return Block(spec, np.array(arrays[f"{spec.name}.kernel"][snapshot], np.float32),
+                 np.array(arrays[f"{spec.name}.bias"][snapshot], np.float32),
+                 scale.astype(np.float32), shift.astype(np.float32))
 
 
 def load_blocks(specs: list[LayerSpec], arrays: dict, snapshot: int) -> list[Block]:

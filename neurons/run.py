@@ -7,6 +7,7 @@ Every argument is checked; a bad one raises ValueError with a message fit to sho
 """
 from __future__ import annotations
 
+import mmap
 import os
 import threading
 from collections import OrderedDict
@@ -24,6 +25,8 @@ from neurons.runformat import (LIVE_PIXELS_FILE, MANIFEST, PROBE_FILE, BrokenRun
 FIELD_KINDS = ("weights", "change", "step")
 OUTPUT_KEY = "logits"
 MAX_IG_STEPS = 4096
+# Bound on the weights read at once when expanding one deeper neuron over many snapshots.
+CHUNK_BYTES = 32 * 2 ** 20
 
 
 class Memo:
@@ -78,6 +81,7 @@ class Run:
         self._specs = layer_specs(self._manifest)
         self._probe: tuple[np.ndarray, np.ndarray] | None = None
         self._live: np.ndarray | None = None
+        self._inputs: np.ndarray | None = None
         self._blocks = Memo(8)
         self._probe_traces = Memo(8)
         self._layer_fields = Memo(8)
@@ -313,7 +317,9 @@ class Run:
         return self._probe
 
     def _probe_inputs(self) -> np.ndarray:
-        return self._probe_traces.get("inputs", lambda: as_inputs(self.probe_images))
+        if self._inputs is None:
+            self._inputs = as_inputs(self.probe_images)
+        return self._inputs
 
     def _probe_trace(self, snapshot: int):
         return self._probe_traces.get(snapshot, lambda: forward(self._blocks_at(snapshot), self._probe_inputs()))
@@ -325,11 +331,30 @@ class Run:
     def _blocks_at(self, snapshot: int):
         def load():
             verify_snapshot(self._arrays, self._manifest, snapshot)
-            return load_blocks(self._specs, self._arrays, snapshot)
+            blocks = load_blocks(self._specs, self._arrays, snapshot)
+            self._release(self._arrays)
+            return blocks
         return self._blocks.get(snapshot, load)
 
-    def _lower_layers(self, position: int, snapshot: int) -> list:
-        """(kernel, BN scale) of the layers below `position`, nearest first, as float32 slices."""
+    def _release(self, names) -> None:
+        """Unmap the pages of these arrays that a bulk read touched.
+
+        They stay in the OS page cache, so a re-read is still fast; without this, the process's
+        resident memory would grow with every snapshot ever visited.
+        """
+        for name in names:
+            mapping = getattr(self._arrays[name], "_mmap", None)
+            if mapping is not None:
+                mapping.madvise(mmap.MADV_DONTNEED)
+
+    def _kernel_names(self, position: int) -> list[str]:
+        return [f"{spec.name}.kernel" for spec in self._specs[:position + 1]]
+
+    def _lower_layers(self, position: int, snapshot) -> list:
+        """(kernel, BN scale) of the layers below `position`, nearest first, as float32.
+
+        `snapshot` is an index, or a slice of snapshots (then every array has a leading T axis).
+        """
         return [(self._arrays[f"{spec.name}.kernel"][snapshot],
                  scale_shift(spec, self._arrays, snapshot)[0].astype(np.float32))
                 for spec in reversed(self._specs[:position])]
@@ -345,17 +370,27 @@ class Run:
         if not count:
             raise ValueError("this run has no snapshots yet")
         kernel = self._arrays[f"{self._specs[position].name}.kernel"]
-        if position == 0:
-            compute = lambda: np.asarray(kernel[:count, neuron], np.float64)
-        else:
-            compute = lambda: np.stack([self._field_row(position, neuron, snapshot) for snapshot in range(count)])
+
+        def compute():
+            if position == 0:
+                return np.asarray(kernel[:count, neuron], np.float64)
+            slot_bytes = max(self._arrays[name][0].nbytes for name in self._kernel_names(position))
+            chunk = max(1, CHUNK_BYTES // slot_bytes)
+            windows = [slice(start, min(start + chunk, count)) for start in range(0, count, chunk)]
+            rows = np.concatenate([
+                fields.expand_over_snapshots(kernel[window, neuron], self._lower_layers(position, window))
+                for window in windows])
+            self._release(self._kernel_names(position))
+            return rows.astype(np.float64)
         return self._neuron_fields.get((position, neuron, count), compute)
 
     def _layer_rows(self, position: int, snapshot: int) -> np.ndarray:
         """(units, 784): every neuron's (expanded) weights of one layer at one snapshot."""
         def compute():
             kernel = self._arrays[f"{self._specs[position].name}.kernel"][snapshot]
-            return np.asarray(fields.expand(kernel, self._lower_layers(position, snapshot)))
+            rows = np.array(fields.expand(kernel, self._lower_layers(position, snapshot)), np.float32)
+            self._release(self._kernel_names(position))
+            return rows
         return self._layer_fields.get((position, snapshot), compute)
 
     def _compute_focus(self, position: int, snapshot: int) -> pd.DataFrame:

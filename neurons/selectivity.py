@@ -19,13 +19,18 @@ SI_EPSILON = 1e-9
 CONSTANT_TOLERANCE = 1e-9
 
 
+def class_statistics(activations: np.ndarray, labels: np.ndarray, classes):
+    """Per class (rows, in the order of `classes`): example count, sum and sum of squares per neuron."""
+    values = np.asarray(activations, np.float64)
+    membership = (np.asarray(labels)[None, :] == np.asarray(classes)[:, None]).astype(np.float64)
+    return membership.sum(axis=1), membership @ values, membership @ (values * values)
+
+
 def class_means(activations: np.ndarray, labels: np.ndarray, classes) -> np.ndarray:
     """`μ_c` per class (rows, in the order of `classes`) and neuron (columns)."""
-    return np.stack([_mean(activations[labels == label]) for label in classes])
-
-
-def _mean(rows: np.ndarray) -> np.ndarray:
-    return rows.mean(axis=0) if len(rows) else np.full(rows.shape[1], np.nan)
+    counts, sums, _ = class_statistics(activations, labels, classes)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return sums / counts[:, None]
 
 
 def selectivity_index(means: np.ndarray) -> np.ndarray:
@@ -37,31 +42,43 @@ def selectivity_index(means: np.ndarray) -> np.ndarray:
     return (highest - rest) / (highest + rest + SI_EPSILON)
 
 
-def d_prime(activations: np.ndarray, labels: np.ndarray, digit) -> np.ndarray:
-    """d′ of every neuron for class `digit` against all other classes."""
-    inside = labels == digit
-    if not inside.any() or inside.all():
-        return np.full(activations.shape[1], np.nan)
-    members, others = activations[inside], activations[~inside]
-    difference = members.mean(axis=0) - others.mean(axis=0)
-    spread = np.sqrt((members.var(axis=0) + others.var(axis=0)) / 2)
+def d_primes(activations: np.ndarray, labels: np.ndarray, classes) -> np.ndarray:
+    """d′ of every neuron (columns) for each class (rows) against all other examples."""
+    counts, sums, squares = class_statistics(activations, labels, classes)
+    values = np.asarray(activations, np.float64)
+    others = (len(values) - counts)[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        inside_mean = sums / counts[:, None]
+        outside_mean = (values.sum(axis=0) - sums) / others
+        inside_variance = squares / counts[:, None] - inside_mean ** 2
+        outside_variance = ((values * values).sum(axis=0) - squares) / others - outside_mean ** 2
+    spread = np.sqrt(np.maximum((inside_variance + outside_variance) / 2, 0.0))
+    difference = inside_mean - outside_mean
     # Below rounding level, a constant neuron's mean difference and spread are both noise.
-    rounding = CONSTANT_TOLERANCE * np.maximum(1.0, np.abs(activations).max(axis=0))
+    rounding = CONSTANT_TOLERANCE * np.maximum(1.0, np.abs(activations).max(axis=0, initial=0.0))
     difference = np.where(np.abs(difference) > rounding, difference, 0.0)
     constant = np.where(difference == 0, 0.0, np.copysign(np.inf, difference))
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(spread > rounding, difference / spread, constant)
+        scores = np.where(spread > rounding, difference / spread, constant)
+    undefined = (counts == 0) | (counts == len(values))
+    scores[undefined] = np.nan
+    return scores
+
+
+def d_prime(activations: np.ndarray, labels: np.ndarray, digit) -> np.ndarray:
+    """d′ of every neuron for class `digit` against all other classes."""
+    return d_primes(activations, labels, [digit])[0]
 
 
 def selectivity_table(activations: np.ndarray, labels: np.ndarray, classes) -> pd.DataFrame:
     """One row per neuron: mean_<c> for each class, si, best_digit (largest class mean), d_prime (for best_digit)."""
     means = class_means(activations, labels, classes)
     best_rows = np.where(np.isnan(means), -np.inf, means).argmax(axis=0)
-    d_primes = np.stack([d_prime(activations, labels, label) for label in classes])
+    scores = d_primes(activations, labels, classes)
     table = pd.DataFrame({f"mean_{label}": means[row] for row, label in enumerate(classes)})
     table["si"] = selectivity_index(means)
     table["best_digit"] = np.asarray(classes)[best_rows]
-    table["d_prime"] = d_primes[best_rows, np.arange(activations.shape[1])]
+    table["d_prime"] = scores[best_rows, np.arange(activations.shape[1])]
     return table
 
 

