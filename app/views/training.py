@@ -12,7 +12,7 @@ from app.runs import RunUnavailable, get_info
 VIEW = "training"
 LABEL = "Training"
 MAX_OVERLAID = 6
-FIGURE_HEIGHT = 400
+FIGURE_HEIGHT = 440
 PANELS = (("loss", "Loss"), ("accuracy", "Accuracy"))
 
 
@@ -66,8 +66,8 @@ def training_curves_figure(runs: list[Curves]) -> dict:
         titles.append({"text": "No epoch has finished yet", "showarrow": False, "x": 0.5, "y": 0.5,
                        "xref": "paper", "yref": "paper", "font": {"size": 15, "color": theme.MUTED}})
     layout = theme.figure_layout(
-        height=FIGURE_HEIGHT, margin={"l": 56, "r": 16, "t": 40, "b": 48},
-        legend={"orientation": "h", "y": -0.2, "x": 0, "font": {"size": 12}},
+        height=FIGURE_HEIGHT, margin={"l": 56, "r": 16, "t": 40, "b": 64},
+        legend={"orientation": "h", "y": -0.27, "yanchor": "top", "x": 0, "font": {"size": 12}},
         xaxis=x_axis | {"domain": [0, 0.455], "anchor": "y"},
         xaxis2=x_axis | {"domain": [0.545, 1], "anchor": "y2"},
         yaxis=y_axis | {"anchor": "x"}, yaxis2=y_axis | {"anchor": "x2", "tickformat": ".0%"},

@@ -56,3 +56,32 @@ def test_best_epoch_comes_from_the_best_snapshot():
     assert summary_line(curves, {"accuracy": 0.912}) == (
         "Best epoch 2: validation accuracy 70.0% · test accuracy 91.2% (best snapshot, held-out test set)")
     assert curves_of(RunInfo("a", manifest | {"best_snapshot": 7}, "completed")).best_epoch is None
+
+
+def test_training_view_overlays_picked_runs(dash_duo, synthetic_run, app_port):
+    """Journey 2 in the browser: curves with the best epoch marked, then another run overlaid."""
+    from selenium.webdriver.common.by import By
+
+    from app.server import create_app
+
+    synthetic_run("dropout", snapshots=5)
+    synthetic_run("baseline", snapshots=3)
+    dash_duo.start_server(create_app(synthetic_run.data_dir), port=app_port)
+    dash_duo.driver.get(dash_duo.server_url + "/?run=dropout&view=training")
+    dash_duo.wait_for_contains_text("#training-summary", "Best epoch 4: validation accuracy 85.0%")
+    legend = "#training-curves .legendtext"
+    dash_duo.wait_for_text_to_equal(legend, "training")
+    assert [item.text for item in dash_duo.driver.find_elements(By.CSS_SELECTOR, legend)] == [
+        "training", "validation", "best epoch"]
+
+    dash_duo.find_element("#training-compare").click()
+    dash_duo.wait_for_element(".dash-dropdown-option")
+    [option] = dash_duo.driver.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option")
+    assert option.text == "baseline"
+    option.click()
+    dash_duo.wait_for_text_to_equal(legend, "dropout · training")
+    names = [item.text for item in dash_duo.driver.find_elements(By.CSS_SELECTOR, legend)]
+    assert names == ["dropout · training", "dropout · validation", "dropout · best epoch",
+                     "baseline · training", "baseline · validation", "baseline · best epoch"]
+    dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/training-overlay.png")
+    assert dash_duo.get_logs() == []
