@@ -59,7 +59,7 @@ def _stamp(path: Path):
         status = os.stat(path / MANIFEST)
     except OSError:
         return None
-    return status.st_mtime_ns, status.st_size
+    return status.st_mtime_ns, status.st_size, status.st_ino
 
 
 def open_run(path) -> "Run":
@@ -191,6 +191,11 @@ class Run:
         trace = forward(self._blocks_at(self._snapshot(snapshot)), as_inputs(x))
         return self._trace_dict(trace.post, trace.logits)
 
+    def probe_activations(self, snapshot: int | None = None) -> dict[str, np.ndarray]:
+        """`activations` of the whole probe set, computed once per snapshot and cached."""
+        trace = self._probe_trace(self._snapshot(snapshot))
+        return self._trace_dict(trace.post, trace.logits)
+
     # ---- receptive fields and focus ----------------------------------------------------------
     def receptive_field(self, layer: str, neuron: int, snapshot: int | None = None,
                         kind: str = "weights") -> np.ndarray:
@@ -216,6 +221,18 @@ class Run:
             rows = fields.learned_change(rows, rows[:1])
         elif kind == "step":
             rows = fields.step_changes(rows)
+        return fields.as_images(rows)
+
+    def layer_fields(self, layer: str, snapshot: int | None = None, kind: str = "weights") -> np.ndarray:
+        """(units, 28, 28): every neuron's receptive_field of one layer at one snapshot, in one pass."""
+        position = self._position(layer, allow_output=True)
+        snapshot = self._snapshot(snapshot)
+        kind = self._choice("kind", kind, FIELD_KINDS)
+        rows = self._layer_rows(position, snapshot).astype(np.float64)
+        if kind == "change":
+            rows = rows - self._layer_rows(position, 0)
+        elif kind == "step":
+            rows = rows - self._layer_rows(position, max(snapshot - 1, 0))
         return fields.as_images(rows)
 
     def focus_table(self, layer: str, snapshot: int | None = None) -> pd.DataFrame:
@@ -322,7 +339,12 @@ class Run:
         return self._inputs
 
     def _probe_trace(self, snapshot: int):
-        return self._probe_traces.get(snapshot, lambda: forward(self._blocks_at(snapshot), self._probe_inputs()))
+        def compute():
+            trace = forward(self._blocks_at(snapshot), self._probe_inputs())
+            for array in (*trace.pre, *trace.post, trace.logits):
+                _freeze(array)
+            return trace
+        return self._probe_traces.get(snapshot, compute)
 
     def _probe_activations(self, layer: str, snapshot: int | None) -> np.ndarray:
         position = self._position(layer)
@@ -373,7 +395,7 @@ class Run:
 
         def compute():
             if position == 0:
-                return np.asarray(kernel[:count, neuron], np.float64)
+                return _freeze(np.asarray(kernel[:count, neuron], np.float64))
             slot_bytes = max(self._arrays[name][0].nbytes for name in self._kernel_names(position))
             chunk = max(1, CHUNK_BYTES // slot_bytes)
             windows = [slice(start, min(start + chunk, count)) for start in range(0, count, chunk)]
@@ -381,7 +403,7 @@ class Run:
                 fields.expand_over_snapshots(kernel[window, neuron], self._lower_layers(position, window))
                 for window in windows])
             self._release(self._kernel_names(position))
-            return rows.astype(np.float64)
+            return _freeze(rows.astype(np.float64))
         return self._neuron_fields.get((position, neuron, count), compute)
 
     def _layer_rows(self, position: int, snapshot: int) -> np.ndarray:
@@ -390,7 +412,7 @@ class Run:
             kernel = self._arrays[f"{self._specs[position].name}.kernel"][snapshot]
             rows = np.array(fields.expand(kernel, self._lower_layers(position, snapshot)), np.float32)
             self._release(self._kernel_names(position))
-            return rows
+            return _freeze(rows)
         return self._layer_fields.get((position, snapshot), compute)
 
     def _compute_focus(self, position: int, snapshot: int) -> pd.DataFrame:
@@ -462,6 +484,12 @@ class Run:
         return value
 
 
+def _freeze(array: np.ndarray) -> np.ndarray:
+    """Make a cached array read-only, so that no caller can change what later callers get."""
+    array.setflags(write=False)
+    return array
+
+
 def _shown(value) -> str:
     """A user-supplied value, shortened for an error message."""
     return str(value)[:40]
@@ -486,4 +514,4 @@ def _read_probe(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
                         f"{labels.shape}; expected (N, 28, 28) uint8 and (N,)")
     if live.shape != (28, 28) or live.dtype != bool:
         raise BrokenRun(f"live_pixels.npy is {live.shape} {live.dtype}, expected (28, 28) bool")
-    return (images, labels.astype(np.int64)), live
+    return (_freeze(images), _freeze(labels.astype(np.int64))), _freeze(live)

@@ -100,3 +100,13 @@ def test_scrub_stack_agrees_with_single_fields_in_deeper_layers(tmp_path, images
     for snapshot in range(SNAPSHOTS):
         np.testing.assert_allclose(stack[snapshot], run.receptive_field("dense_3", 4, snapshot, kind=kind),
                                    atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["weights", "change", "step"])
+def test_layer_fields_are_every_neurons_field(tmp_path, images, kind):
+    run, _ = make_run(tmp_path, images, "relu")
+    for layer in ["dense_1", "dense_2", "output"]:
+        stack = run.layer_fields(layer, snapshot=1, kind=kind)
+        assert stack.shape == (run.units(layer), 28, 28)
+        for neuron in (0, run.units(layer) - 1):
+            np.testing.assert_allclose(stack[neuron], run.receptive_field(layer, neuron, 1, kind=kind), atol=1e-5)

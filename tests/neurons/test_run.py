@@ -180,3 +180,12 @@ def test_corrupt_snapshot_is_reported_when_used(synthetic_run):
 def test_missing_folder_is_broken(tmp_path):
     with pytest.raises(BrokenRun, match="no run folder"):
         neurons.open_run(tmp_path / "nowhere")
+
+
+def test_probe_activations_are_the_activations_of_the_probe_set(synthetic_run):
+    run = neurons.open_run(synthetic_run())
+    cached = run.probe_activations(snapshot=2)
+    direct = run.activations(run.probe_images, snapshot=2)
+    assert list(cached) == list(direct)
+    for key in direct:
+        np.testing.assert_array_equal(cached[key], direct[key])
