@@ -71,7 +71,7 @@ def open_run(path) -> "Run":
 
 
 class Run:
-    """A trained (or training) model's snapshots and the analyses of every view; see the README."""
+    """A trained (or training) model's snapshots and the analyses of every view; see neurons/README.md."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
