@@ -26,7 +26,8 @@ def cache_config(redis_url: str | None = None) -> dict:
     if redis_url:
         return {"CACHE_TYPE": "RedisCache", "CACHE_REDIS_URL": redis_url,
                 "CACHE_KEY_PREFIX": "neuron-lens:", "CACHE_DEFAULT_TIMEOUT": DEFAULT_TIMEOUT_SECONDS}
-    return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 2000,
+    # Entries can be large (a neuron's fields at every snapshot): bound them to bound memory.
+    return {"CACHE_TYPE": "SimpleCache", "CACHE_THRESHOLD": 300,
             "CACHE_DEFAULT_TIMEOUT": DEFAULT_TIMEOUT_SECONDS}
 
 

@@ -11,6 +11,7 @@ new snapshots reach the page without a reload.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from neurons.runformat import (MANIFEST, BrokenRun, RunSummary, check_run, effec
 from app.urlstate import shown
 
 EXTENSION_KEY = "neuron_lens_runs"
+MAX_OPEN_RUNS = 4
 
 
 class RunUnavailable(Exception):
@@ -86,7 +88,7 @@ class RunRegistry:
         self._lock = threading.RLock()
         self._infos: dict[str, tuple[tuple, RunInfo]] = {}
         self._summaries: dict[str, tuple[tuple, RunSummary]] = {}
-        self._opened: dict[str, object] = {}
+        self._opened: OrderedDict[str, object] = OrderedDict()
 
     def folder(self, run_id: object) -> Path:
         """The folder of a run id from the outside world, or RunUnavailable."""
@@ -129,7 +131,10 @@ class RunRegistry:
             return info
 
     def run(self, run_id: object):
-        """The opened neurons.Run, refreshed so it holds every snapshot the manifest lists."""
+        """The opened neurons.Run, refreshed so it holds every snapshot the manifest lists.
+
+        Only the MAX_OPEN_RUNS most recently used runs stay open: each holds its probe digits and
+        result caches, and a folder of many runs must not grow the server without bound."""
         from neurons import open_run
 
         path = self.folder(run_id)
@@ -143,6 +148,9 @@ class RunRegistry:
             except BrokenRun as error:
                 self._opened.pop(path.name, None)
                 raise RunUnavailable(f"Run {path.name} cannot be opened: {error}") from None
+            self._opened.move_to_end(path.name)
+            while len(self._opened) > MAX_OPEN_RUNS:
+                self._opened.popitem(last=False)
             return opened
 
     def summaries(self) -> list[RunSummary]:
@@ -200,10 +208,6 @@ def get_run(run_id: object):
 
 def get_info(run_id: object) -> RunInfo:
     return registry().info(run_id)
-
-
-def data_dir_of(server=None) -> Path:
-    return (server.extensions[EXTENSION_KEY] if server else registry()).data_dir
 
 
 __all__ = ["RunInfo", "RunRegistry", "RunUnavailable", "get_info", "get_run", "install",

@@ -170,6 +170,7 @@ def main(argv=None) -> int:
               f"{statistics.median(startups) / STARTUP_TARGET_S:.2f}× the {STARTUP_TARGET_S:.0f} s target")
 
         process, _ = start_server(data_dir, args.port)
+        idle_memory = psutil.Process(process.pid).memory_info().rss / 2**20
         try:
             queries = page_states(views, args.snapshots)
             cold = TimedClient("127.0.0.1", args.port)
@@ -187,7 +188,8 @@ def main(argv=None) -> int:
                 for view in views:
                     browse.open_page(f"?run={run_id}&view={view}")
             memory = psutil.Process(process.pid).memory_info().rss / 2**20
-            print(f"\nmemory: app process RSS {memory:.0f} MB after opening every view of all "
+            print(f"\nmemory: app process RSS {idle_memory:.0f} MB after start-up, {memory:.0f} MB "
+                  f"after opening every view of all "
                   f"{args.runs} runs = {memory / MEMORY_TARGET_MB:.2f}× the {MEMORY_TARGET_MB:.0f} MB target")
             scrub_figures(f"http://127.0.0.1:{args.port}")
         finally:
