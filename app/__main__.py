@@ -15,10 +15,10 @@ def port_number(text: str) -> int:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__.split(":", 1)[1].strip())
+    parser = argparse.ArgumentParser(prog="python -m app", description="Serve the Neuron Lens dashboard for the runs in DATA_DIR/runs.")
     parser.add_argument("--data-dir", default=os.environ.get(DATA_DIR_ENV, "data"),
                         help="folder holding runs/ (default: $NEURON_LENS_DATA_DIR or ./data)")
-    parser.add_argument("--port", type=port_number, default=8050)
+    parser.add_argument("--port", type=port_number, default=8050, help="default 8050")
     parser.add_argument("--host", default="127.0.0.1",
                         help="address to listen on (default 127.0.0.1: this machine only)")
     parser.add_argument("--debug", action="store_true",
