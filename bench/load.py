@@ -2,7 +2,8 @@
 
 Each viewer is a thread speaking the Dash protocol over its own kept-alive connection
 (bench/dash_client.py: the callbacks and their ids come from the app's /_dash-dependencies). It
-opens the page on the run, then repeats one of these, pausing 0.5-1.5 s like a person would:
+opens the page on the run, then repeats one of these, pausing between actions like a person looking
+at what they got (--think, default 1-3 s):
   scrub  open a neuron, then release the snapshot slider on 4 snapshots 0.3 s apart
   rank   the ranking view of a hidden layer at a snapshot; half the time click a row (a neuron)
   digit  click a digit in the digit view, half the time switching the chain mode too
@@ -43,7 +44,6 @@ TARGET_P95_MS = 250.0
 MEMORY_GROWTH_LIMIT = 0.05
 # Memory is judged over the last half of a run, so only a run this long has warmed up before it.
 MEMORY_JUDGED_FROM_SECONDS = 40
-THINK_SECONDS = (0.5, 1.5)
 SCRUB_STEPS, SCRUB_PAUSE = 4, 0.3
 
 
@@ -82,9 +82,9 @@ class RunShape:
 
 
 class Viewer:
-    def __init__(self, port: int, run: RunShape, stats: Stats, seed: int):
+    def __init__(self, port: int, run: RunShape, stats: Stats, seed: int, think: tuple[float, float]):
         self.client = DashClient("127.0.0.1", port, record=stats.record)
-        self.run, self.stats, self.random = run, stats, random.Random(seed)
+        self.run, self.stats, self.random, self.think = run, stats, random.Random(seed), think
         self.ticks, self.next_tick, self.tick_seconds = 0, 0.0, 2.0
 
     def session(self, deadline: float) -> None:
@@ -94,7 +94,7 @@ class Viewer:
                 self.open()
                 while time.monotonic() < deadline:
                     self.random.choice((self.scrub, self.rank, self.digit))()
-                    self.pause(self.random.uniform(*THINK_SECONDS), deadline)
+                    self.pause(self.random.uniform(*self.think), deadline)
             except RequestFailed as failure:
                 self.stats.error(str(failure))
                 self.pause(1.0, deadline)
@@ -124,13 +124,13 @@ class Viewer:
         layer, units = self.random.choice(list(self.run.hidden.items()))
         self.navigate(view="ranking", layer=layer, snapshot=self.random.randrange(self.run.snapshots))
         if self.random.random() < 0.5:
-            time.sleep(self.random.uniform(*THINK_SECONDS))
+            time.sleep(self.random.uniform(*self.think))
             self.navigate(view="neuron", layer=layer, neuron=self.random.randrange(units))
 
     def digit(self) -> None:
         self.navigate(view="digit", digit=self.random.choice(self.run.digits))
         if self.random.random() < 0.5:
-            time.sleep(self.random.uniform(*THINK_SECONDS))
+            time.sleep(self.random.uniform(*self.think))
             self.client.set("digit-mode", "value", self.random.choice(["weights", "raw"]))
             self.check()
 
@@ -220,12 +220,12 @@ def sample_memory(process: subprocess.Popen, stats: Stats, stop: threading.Event
         stats.memory.append((time.monotonic() - started, total))
 
 
-def run_load(port: int, run: RunShape, viewers: int, seconds: float, process) -> Stats:
+def run_load(port: int, run: RunShape, viewers: int, seconds: float, think, process) -> Stats:
     stats, stop = Stats(), threading.Event()
     sampler = threading.Thread(target=sample_memory, args=(process, stats, stop), daemon=True)
     sampler.start()
     deadline = time.monotonic() + seconds
-    threads = [threading.Thread(target=Viewer(port, run, stats, seed).session, args=(deadline,))
+    threads = [threading.Thread(target=Viewer(port, run, stats, seed, think).session, args=(deadline,))
                for seed in range(viewers)]
     for thread in threads:
         thread.start()
@@ -246,10 +246,10 @@ def memory_growth(samples: list[tuple[float, int]], seconds: float) -> tuple[flo
     return before / 2**20, after / 2**20, after / before - 1
 
 
-def report(stats: Stats, viewers: int, seconds: float, workers: int, run: RunShape) -> bool:
+def report(stats: Stats, viewers: int, seconds: float, think, workers: int, run: RunShape) -> bool:
     threads = os.environ.get("NEURON_LENS_THREADS", "4")
-    print(f"load: {viewers} viewers for {seconds:.0f} s against gunicorn "
-          f"({workers} workers x {threads} threads), {run.describe()}")
+    print(f"load: {viewers} viewers for {seconds:.0f} s, thinking {think[0]:g}-{think[1]:g} s between actions, "
+          f"against gunicorn ({workers} workers x {threads} threads), {run.describe()}")
     total = len(stats.requests)
     print(f"requests: {total} ({total / seconds:.1f}/s), errors: {len(stats.errors)}")
     for text in stats.errors[:10]:
@@ -284,11 +284,23 @@ def print_percentiles(name: str, times: list[float], width: int = 14) -> None:
         print(f"{name:<{width}}{len(times):>7}{p50:>8.0f}{p95:>8.0f}{p99:>8.0f}{max(times) * 1000:>8.0f}")
 
 
+def think_range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX in seconds, e.g. 1,3; got {text!r}") from None
+    if not 0 <= low <= high <= 60:
+        raise argparse.ArgumentTypeError(f"need 0 <= MIN <= MAX <= 60, got {text!r}")
+    return low, high
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--short", action="store_true", help="10 viewers for 10 s (CI)")
     parser.add_argument("--viewers", type=int, help="default 50 (--short: 10)")
     parser.add_argument("--seconds", type=float, help="default 60 (--short: 10)")
+    parser.add_argument("--think", type=think_range, default=(1.0, 3.0), metavar="MIN,MAX",
+                        help="seconds a viewer pauses between actions (default 1,3)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8155)
     parser.add_argument("--data-dir", type=Path, help="serve these runs (default: train one in a temporary folder)")
@@ -304,8 +316,8 @@ def main(argv=None) -> int:
             train_demo_run(data_dir)
         run = pick_run(data_dir)
         with gunicorn(data_dir, args.port, args.workers, args.redis_url) as process:
-            stats = run_load(args.port, run, viewers, seconds, process)
-    passed = report(stats, viewers, seconds, args.workers, run)
+            stats = run_load(args.port, run, viewers, seconds, args.think, process)
+    passed = report(stats, viewers, seconds, args.think, args.workers, run)
     print("load: PASS" if passed else "load: FAIL (errors or growing memory)")
     return 0 if passed else 1
 
