@@ -17,19 +17,27 @@ STATE_FILE = "optimizer.npz"
 
 
 class OptimizerStateSaver(keras.callbacks.Callback):
-    """Writes RUN/optimizer.npz at every epoch end; `run_folder()` gives the run's path."""
+    """Writes RUN/optimizer.npz at every epoch end, on the snapshot writer's background thread
+    (after that epoch's snapshot); place it after the SnapshotCallback in the callback list."""
 
-    def __init__(self, run_folder):
+    def __init__(self, snapshots):
         super().__init__()
-        self.run_folder = run_folder
+        self.snapshots = snapshots
 
     def on_epoch_end(self, epoch, logs=None):
-        save(self.model.optimizer, Path(self.run_folder()) / STATE_FILE, epochs_done=epoch + 1)
+        self.snapshots.background.submit(write, values(self.model.optimizer),
+                                         self.snapshots.path / STATE_FILE, epochs_done=epoch + 1)
+
+
+def values(optimizer) -> dict[str, np.ndarray]:
+    return {f"v{position}": variable.numpy() for position, variable in enumerate(optimizer.variables)}
 
 
 def save(optimizer, path: Path, *, epochs_done: int) -> None:
-    arrays = {f"v{position}": variable.numpy()
-              for position, variable in enumerate(optimizer.variables)}
+    write(values(optimizer), path, epochs_done=epochs_done)
+
+
+def write(arrays: dict[str, np.ndarray], path: Path, *, epochs_done: int) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     with open(tmp, "wb") as handle:
         np.savez(handle, epochs_done=epochs_done, **arrays)

@@ -4,9 +4,6 @@ from __future__ import annotations
 import math
 import shutil
 import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,6 +12,7 @@ import numpy as np
 
 from neurons.runformat import DTYPE, RunWriter, run_path, snapshot_crc32, validate_run_id
 from trainer import data, layer_map
+from trainer.background_writer import BackgroundWriter
 
 HEARTBEAT_INTERVAL = 5.0
 
@@ -38,6 +36,8 @@ class SnapshotCallback(keras.callbacks.Callback):
       the pixels that vary across the probe images.
     - snapshots_per_epoch: K ≥ 1 snapshots per epoch, K − 1 evenly spaced inside it plus its end.
     - preset, config, dataset: recorded in the manifest as they are.
+    Training only waits for the weights to be copied; the files are written on a background
+    thread, and everything is on disk when `fit` returns.
     Put it after EarlyStopping in the callback list: the run's best snapshot is the one whose
     weights the model holds when training ends, so it must look after weights are restored.
     """
@@ -61,8 +61,7 @@ class SnapshotCallback(keras.callbacks.Callback):
         self._inner_steps: set[int] = set()
         self._epoch, self._epoch_started, self._steps_done = 0, 0.0, 0
         self._steps_per_epoch: int | None = None
-        self._background: ThreadPoolExecutor | None = None
-        self._pending: deque[Future] = deque()
+        self.background: BackgroundWriter | None = None
         self._last_heartbeat = 0.0
 
     @classmethod
@@ -80,7 +79,7 @@ class SnapshotCallback(keras.callbacks.Callback):
     def on_train_begin(self, logs=None):
         self._layers = layer_map.describe(self.model)
         self._plan_inner_steps(self.params.get("steps"))
-        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="snapshot-writer")
+        self.background = BackgroundWriter()
         if self.writer is None:
             self._create_run()
             self._append("init", epoch=0, step=0)
@@ -95,54 +94,34 @@ class SnapshotCallback(keras.callbacks.Callback):
                          epoch=self._epoch, step=self._steps_done)
         if time.monotonic() - self._last_heartbeat >= HEARTBEAT_INTERVAL:
             self._last_heartbeat = time.monotonic()
-            self._submit(self.writer.heartbeat)
-        self._raise_write_errors()
+            self.background.submit(self.writer.heartbeat)
+        self.background.raise_errors()
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.monotonic() - self._epoch_started
         self._append(f"epoch {epoch + 1}", epoch=epoch + 1, step=0)
         row = {"epoch": epoch + 1, **{key: _finite(value) for key, value in (logs or {}).items()},
                "seconds": round(seconds, 3)}
-        self._submit(self.writer.record_epoch, row)
+        self.background.submit(self.writer.record_epoch, row)
         if self._steps_per_epoch is None:  # a dataset of unknown length: now we know it
             self._plan_inner_steps(self._steps_done)
 
     def on_train_end(self, logs=None):
-        self.flush()
-        self._background.shutdown()
+        self.background.close()
         self.writer.set_best_snapshot(self._snapshot_holding_current_weights())
         self.writer.finish("completed")
 
     def record_test(self, loss: float, accuracy: float) -> None:
         """Store the held-out test loss and accuracy of the weights the model holds now."""
-        self.flush()
+        self.background.flush()
         self.writer.finish(self.writer.manifest["status"],
                            test={"loss": _finite(loss), "accuracy": _finite(accuracy)})
-
-    def flush(self) -> None:
-        """Wait until every snapshot taken so far is on disk; raise the first write error."""
-        self._raise_write_errors(wait=True)
-
-    def settle(self) -> None:
-        """Wait for the writes in progress to end, however they end (training was cut short and
-        the caller is about to record how)."""
-        for future in self._pending:
-            future.exception()
-        self._pending.clear()
-
-    def _submit(self, job, *args) -> None:
-        """Writes happen on one background thread, in order, so training never waits for a disk."""
-        self._pending.append(self._background.submit(job, *args))
-
-    def _raise_write_errors(self, wait: bool = False) -> None:
-        while self._pending and (wait or self._pending[0].done()):
-            self._pending.popleft().result()
 
     def _plan_inner_steps(self, steps: int | None) -> None:
         """Steps after which to snapshot inside an epoch: K − 1 evenly spaced, never the last."""
         self._steps_per_epoch = steps or None
-        spots = {round(steps * part / self.snapshots_per_epoch) for part in range(1, self.snapshots_per_epoch)} if steps else set()
-        self._inner_steps = {step for step in spots if 0 < step < steps}
+        parts = range(1, self.snapshots_per_epoch) if steps else ()
+        self._inner_steps = {round(steps * part / self.snapshots_per_epoch) for part in parts} - {0, steps}
 
     def _create_run(self) -> None:
         epochs = int(self.params.get("epochs") or 1)
@@ -169,8 +148,8 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.run_id = run_id
 
     def _append(self, label: str, *, epoch: int, step: int) -> None:
-        self._submit(partial(self.writer.append_snapshot, layer_map.read_weights(self._layers),
-                             label=label, epoch=epoch, step=step))
+        self.background.submit(self.writer.append_snapshot, layer_map.read_weights(self._layers),
+                               label=label, epoch=epoch, step=step)
 
     def _snapshot_holding_current_weights(self) -> int:
         """The newest end-of-epoch snapshot equal to the model's weights (early stopping may have

@@ -139,7 +139,7 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
     """Run model.fit with the snapshot writer; a run folder always ends in a consistent state."""
     reserve = SpaceReserve(lambda: snapshots.path)
     callbacks = [callback for callback in (stopping, snapshots) if callback is not None]
-    callbacks += [optimizer_state.OptimizerStateSaver(lambda: snapshots.path), reserve]
+    callbacks += [optimizer_state.OptimizerStateSaver(snapshots), reserve]
     try:
         model.fit(data.model_inputs(dataset.train[0]), dataset.train[1],
                   validation_data=(data.model_inputs(dataset.val[0]), dataset.val[1]),
@@ -162,7 +162,8 @@ def close(snapshots: SnapshotCallback, reserve: SpaceReserve, status: str, error
     writer = snapshots.writer
     if writer is not None:
         try:
-            snapshots.settle()
+            if snapshots.background is not None:
+                snapshots.background.settle()
             reserve.release()
             writer.finish(status, error=error)
         except OSError as second:
