@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from neurons.forward import Trace, activation_derivative
+from neurons.activations import slope
+from neurons.forward import Trace
 from neurons.network import Block
 
 MODES = ("weights", "raw")
@@ -18,7 +19,7 @@ MODES = ("weights", "raw")
 
 def gates(blocks: list[Block], trace: Trace) -> list[np.ndarray]:
     """`f_l'(a_l(x))` for each hidden layer of a forward pass (rows = examples)."""
-    return [activation_derivative(block.spec.activation, pre, post)
+    return [slope(block.spec.activation, pre, post)
             for block, pre, post in zip(blocks[:-1], trace.pre, trace.post)]
 
 

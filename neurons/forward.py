@@ -11,34 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurons.activations import activate, sigmoid
 from neurons.network import INPUT_SIZE, Block
-
-
-def relu(pre):
-    return np.maximum(pre, 0.0)
-
-
-def sigmoid(pre):
-    # tanh form: no overflow warning for large |pre|.
-    return 0.5 * (1.0 + np.tanh(0.5 * pre))
-
-
-def linear(pre):
-    return pre
-
-
-ACTIVATIONS = {"relu": relu, "sigmoid": sigmoid, "tanh": np.tanh, "linear": linear}
-
-
-def activation_derivative(name: str, pre: np.ndarray, post: np.ndarray) -> np.ndarray:
-    """`f'(a)` from the pre-activation `a` and `h = f(a)`; ReLU's derivative at 0 is 0, as in Keras."""
-    if name == "relu":
-        return (pre > 0).astype(np.float64)
-    if name == "sigmoid":
-        return post * (1.0 - post)
-    if name == "tanh":
-        return 1.0 - post * post
-    return np.ones_like(pre)
 
 
 def as_inputs(images) -> np.ndarray:
@@ -80,7 +54,7 @@ def forward(blocks: list[Block], inputs: np.ndarray, replace: dict | None = None
     signal = inputs
     for position, block in enumerate(blocks[:-1]):
         before = signal @ block.kernel.T + block.bias
-        after = ACTIVATIONS[block.spec.activation](before)
+        after = activate(block.spec.activation, before)
         if replace and position in replace:
             neurons, values = replace[position]
             after = after.copy()

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from neurons.activations import FUNCTIONS
 from neurons.runformat import BrokenRun
 
 INPUT_SIZE = 784
-HIDDEN_ACTIVATIONS = ("relu", "sigmoid", "tanh", "linear")
+HIDDEN_ACTIVATIONS = tuple(FUNCTIONS)
 OUTPUT_ACTIVATIONS = ("softmax", "sigmoid", "linear")
 
 

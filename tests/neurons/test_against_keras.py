@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import neurons  # noqa: E402
+from neurons.activations import FUNCTIONS  # noqa: E402
 from neurons.forward import probabilities  # noqa: E402
 from exact_runs import manifest_layers, probe_digits, random_keras_weights, write_run  # noqa: E402
 from trainer.presets import PRESETS, resolve  # noqa: E402
@@ -126,3 +127,29 @@ def test_integrated_gradients_converge_to_completeness(preset_runs, preset):
         digit = int(np.abs(gains[example]).argmax())
         attribution = run.integrated_gradients(example, digit, snapshot=2, steps=512)
         assert abs(attribution.sum() - gains[example, digit]) <= 0.01 * abs(gains[example, digit])
+
+
+@pytest.mark.parametrize("activation", sorted(FUNCTIONS))
+def test_every_supported_activation_matches_keras(tmp_path, activation):
+    """A user's own model may use any activation Keras names; each one, forward and gradient."""
+    import tensorflow as tf
+    config = resolve("final", {"activation": activation, "units": [16, 8]})
+    layers = manifest_layers(config["units"], activation, True, config["dropout"], 10, "softmax")
+    weights = random_keras_weights(layers, np.random.default_rng(21), scale=3.0)
+    images, labels = probe_digits(EXAMPLES)
+    run = neurons.open_run(write_run(tmp_path / activation, layers, [weights], images, labels))
+    model = keras_model(config)
+    inputs = images.reshape(len(images), 784).astype(np.float32) / 255
+    expected = keras_outputs(model, weights, inputs, weights["output"])
+    activations = run.activations(images)
+    for layer, keras_hidden in zip(run.hidden_layers, expected["hidden"]):
+        np.testing.assert_allclose(activations[layer], keras_hidden, atol=TOLERANCE, rtol=TOLERANCE)
+    np.testing.assert_allclose(activations["logits"], expected["logits"], atol=TOLERANCE, rtol=TOLERANCE)
+    x = tf.constant(inputs[:4])
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        logit = tf.reduce_sum(model(x, training=False)[-2] @ weights["output"]["kernel"][:, 3:4])
+    gradients = tape.gradient(logit, x).numpy()
+    for example in range(4):
+        np.testing.assert_allclose(run.digit_chain(3, example=example)["pixels"].ravel(), gradients[example],
+                                   atol=TOLERANCE, rtol=TOLERANCE)
