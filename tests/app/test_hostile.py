@@ -30,7 +30,8 @@ def record_open(event, args):
 sys.addaudithook(record_open)
 
 HOSTILE_RUN_IDS = [
-    "..", "../outside", "../../canary.txt", "..%2Foutside", "%2e%2e%2foutside", "/etc/passwd",
+    "..", "../outside", "../../canary.txt", "..%2Foutside", "%2e%2e%2foutside", "%252e%252e%252foutside",
+    "..%c0%afoutside", "/etc/passwd",
     str(Path("/") / "tmp"), "alpha/../../outside", "alpha/../alpha", "alpha\x00", "~root",
     "\\..\\outside", "outside", "a" * 5000, "", " ", "CON", "ａｌｐｈａ",
 ]

@@ -46,6 +46,17 @@ def test_importing_the_app_never_loads_tensorflow():
     assert result.stdout.strip() == "False"
 
 
+def test_wsgi_entry_point_is_configured_from_the_environment(synthetic_run):
+    data_dir = make_runs(synthetic_run)
+    code = ("from app.wsgi import server\n"
+            "print(server.extensions['neuron_lens_runs'].data_dir, "
+            "server.extensions['neuron_lens_launcher'].enabled, server.test_client().get('/healthz').json['runs'])")
+    env = dict(os.environ, NEURON_LENS_DATA_DIR=str(data_dir), NEURON_LENS_ALLOW_TRAINING="0")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [str(data_dir), "False", "3"]
+
+
 def test_healthz_reports_runs_found(synthetic_run):
     data_dir = make_runs(synthetic_run)
     response = create_app(data_dir).server.test_client().get("/healthz")
