@@ -194,9 +194,10 @@ def bench_memory(path: Path) -> None:
         run.focus_table("dense_1", snapshot)
         run.receptive_fields("dense_1", snapshot)
         run.digit_chain(snapshot % 10, snapshot)
+        run.selectivity("dense_2", snapshot)
         if snapshot + 1 in (25, 50, 100, 200):
             now = memory_mb()
-            print(f"  after visiting {snapshot + 1:3d} snapshots (focus table, fields, chain each): "
+            print(f"  after visiting {snapshot + 1:3d} snapshots (focus table, fields, chain, selectivity each): "
                   f"RSS {now['VmRSS']:.0f} MB, anonymous {now['RssAnon']:.0f} MB, "
                   f"file-backed {now['RssFile']:.0f} MB")
 

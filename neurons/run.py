@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from neurons import ablation, attribution, chains, fields, focus, selectivity
-from neurons.forward import as_inputs, forward
+from neurons.forward import Trace, as_inputs, forward
 from neurons.network import load_blocks, layer_specs, scale_shift
 from neurons.runformat import (LIVE_PIXELS_FILE, MANIFEST, PROBE_FILE, BrokenRun, effective_status,
                                open_arrays, read_manifest, verify_snapshot)
@@ -83,7 +83,7 @@ class Run:
         self._live: np.ndarray | None = None
         self._inputs: np.ndarray | None = None
         self._blocks = Memo(8)
-        self._probe_traces = Memo(8)
+        self._probe_traces = Memo(4)
         self._layer_fields = Memo(8)
         self._focus_tables = Memo(32)
         self._neuron_fields = Memo(16)
@@ -341,9 +341,8 @@ class Run:
     def _probe_trace(self, snapshot: int):
         def compute():
             trace = forward(self._blocks_at(snapshot), self._probe_inputs())
-            for array in (*trace.pre, *trace.post, trace.logits):
-                _freeze(array)
-            return trace
+            # Kept without the pre-activations: nothing asks for them, and they would double the size.
+            return Trace([], [_freeze(post) for post in trace.post], _freeze(trace.logits))
         return self._probe_traces.get(snapshot, compute)
 
     def _probe_activations(self, layer: str, snapshot: int | None) -> np.ndarray:
