@@ -65,17 +65,24 @@ def load_sample():
 
 
 def load_keras_mnist(data_dir: Path):
-    """Official MNIST via Keras, downloaded once into DATA_DIR/datasets/mnist.npz."""
+    """Official MNIST: DATA_DIR/datasets/mnist.npz, filled once by keras.datasets.mnist.load_data()."""
+    cache = Path(data_dir) / MNIST_CACHE
+    if cache.is_file():
+        return load_npz(cache)
     import keras
-    cache = (Path(data_dir) / MNIST_CACHE).resolve()
     try:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        return keras.datasets.mnist.load_data(path=str(cache))
-    except Exception as error:  # Keras raises bare Exception for a failed fetch
+        (train_x, train_y), (test_x, test_y) = keras.datasets.mnist.load_data()
+    except Exception as error:  # Keras raises a bare Exception for a failed fetch
         raise DatasetUnavailable(
             f"could not download MNIST ({error}). Without internet, pass a local copy with "
             f"--dataset-file PATH (an mnist.npz with {', '.join(NPZ_KEYS)}), "
             f"or use the offline --dataset sample") from None
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    partial = cache.with_name(f".{cache.name}.tmp")
+    with open(partial, "wb") as handle:
+        np.savez_compressed(handle, x_train=train_x, y_train=train_y, x_test=test_x, y_test=test_y)
+    partial.replace(cache)
+    return (train_x, train_y), (test_x, test_y)
 
 
 def load_npz(path: Path):

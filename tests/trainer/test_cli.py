@@ -104,14 +104,14 @@ def test_data_dir_from_environment(tmp_path, monkeypatch):
 def test_failed_download_names_alternatives_and_leaves_nothing(tmp_path, monkeypatch, capsys):
     import keras
 
-    def offline(path):
+    def offline():
         raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None -- [Errno -3]")
 
     monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
     status, _ = run_cli("train", "--data-dir", tmp_path / "data", "--dataset", "mnist")
     error = capsys.readouterr().err
     assert status == 1
-    assert "could not download MNIST" in error
+    assert "could not download MNIST (URL fetch failure" in error
     assert "--dataset-file PATH" in error and "--dataset sample" in error
     assert not (tmp_path / "data" / "runs").exists()
 
@@ -140,3 +140,22 @@ def test_unreadable_dataset_file_is_a_clear_failure(tmp_path, capsys):
     assert status == 1
     assert "x_train, y_train, x_test, y_test" in capsys.readouterr().err
     assert not (tmp_path / "data" / "runs").exists()
+
+
+def test_mnist_is_downloaded_once_into_the_data_folder(tmp_path, monkeypatch):
+    import keras
+    from trainer import data
+    calls = []
+    images, labels = data.load_sample()
+
+    def download():
+        calls.append(1)
+        return (images[:600], labels[:600]), (images[600:700], labels[600:700])
+
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", download)
+    first = data.load("mnist", tmp_path, digits=list(range(10)))
+    again = data.load("mnist", tmp_path, digits=list(range(10)))
+    assert calls == [1] and (tmp_path / "datasets" / "mnist.npz").is_file()
+    assert first.summary() == again.summary() == {"name": "mnist", "source": "keras.datasets.mnist",
+                                                  "train": 480, "val": 120, "test": 100, "probe": 100}
+    np.testing.assert_array_equal(first.train[0], again.train[0])

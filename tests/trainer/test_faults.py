@@ -124,12 +124,13 @@ def test_optimizer_state_round_trip(tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_marks_the_run_interrupted_and_keeps_snapshots(tmp_path):
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_marks_the_run_interrupted_and_keeps_snapshots(stop, tmp_path):
     run = tmp_path / "runs" / "stopped"
     trainer = trainer_process("train", "--data-dir", tmp_path, "--run-id", "stopped", "--preset", "relu",
                               "--epochs", 50, "--snapshots-per-epoch", 2)
     wait_for_snapshot(run, "epoch 1 · step", trainer)
-    trainer.send_signal(signal.SIGINT)
+    trainer.send_signal(stop)
     _, error = trainer.communicate(timeout=60)
     assert trainer.returncode == 130, error
     manifest, _ = finished_snapshots(run)
