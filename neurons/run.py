@@ -7,6 +7,7 @@ Every argument is checked; a bad one raises ValueError with a message fit to sho
 """
 from __future__ import annotations
 
+import functools
 import mmap
 import os
 import threading
@@ -204,12 +205,8 @@ class Run:
         neuron = self._neuron(position, neuron)
         snapshot = self._snapshot(snapshot)
         kind = self._choice("kind", kind, FIELD_KINDS)
-        field = self._field_row(position, neuron, snapshot)
-        if kind == "change":
-            field = field - self._field_row(position, neuron, 0)
-        elif kind == "step":
-            field = field - self._field_row(position, neuron, max(snapshot - 1, 0))
-        return fields.as_images(field)
+        return fields.as_images(
+            _of_kind(lambda at: self._field_row(position, neuron, at), snapshot, kind))
 
     def receptive_fields(self, layer: str, neuron: int, kind: str = "weights") -> np.ndarray:
         """(snapshot_count, 28, 28): one neuron's field at every snapshot, for scrubbing."""
@@ -228,12 +225,8 @@ class Run:
         position = self._position(layer, allow_output=True)
         snapshot = self._snapshot(snapshot)
         kind = self._choice("kind", kind, FIELD_KINDS)
-        rows = self._layer_rows(position, snapshot).astype(np.float64)
-        if kind == "change":
-            rows = rows - self._layer_rows(position, 0)
-        elif kind == "step":
-            rows = rows - self._layer_rows(position, max(snapshot - 1, 0))
-        return fields.as_images(rows)
+        return fields.as_images(
+            _of_kind(lambda at: self._layer_rows(position, at).astype(np.float64), snapshot, kind))
 
     def focus_table(self, layer: str, snapshot: int | None = None) -> pd.DataFrame:
         """One row per neuron (index "neuron"): focus, effective_pixels, top20_share, spread, blobs of Δ_t."""
@@ -305,11 +298,8 @@ class Run:
         """{hidden layer: mean activation over probe examples of `digit`, "logits": mean logits}."""
         digit = self._class(digit)
         trace = self._probe_trace(self._snapshot(snapshot))
-        members = self.probe_labels == digit
-        if not members.any():
-            raise ValueError(f"the probe set has no examples of digit {digit}")
-        return self._trace_dict([post[members].mean(axis=0) for post in trace.post],
-                                trace.logits[members].mean(axis=0))
+        mean_of = functools.partial(selectivity.generalized_digit, labels=self.probe_labels, digit=digit)
+        return self._trace_dict([mean_of(post) for post in trace.post], mean_of(trace.logits))
 
     def ablate(self, layer: str, neurons, snapshot: int | None = None, mode: str = "mean") -> dict:
         """Probe-set accuracy before → after replacing `neurons` by their mean (or zero).
@@ -481,6 +471,16 @@ class Run:
         if value not in allowed:
             raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {_shown(value)!r}")
         return value
+
+
+def _of_kind(rows_at, snapshot: int, kind: str) -> np.ndarray:
+    """The fields `rows_at(snapshot)` as weights, change since snapshot 0, or step from the one before."""
+    current = rows_at(snapshot)
+    if kind == "change":
+        return fields.learned_change(current, rows_at(0))
+    if kind == "step":
+        return current - rows_at(max(snapshot - 1, 0))
+    return current
 
 
 def _freeze(array: np.ndarray) -> np.ndarray:
