@@ -1,6 +1,8 @@
-"""Focus metrics on hand-built fields whose answers can be worked out on paper."""
+"""Focus metrics on hand-built fields whose answers can be worked out on paper, and their invariants."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import neurons
 from neurons.focus import focus_frame, focus_metrics
@@ -93,3 +95,21 @@ def test_run_focus_uses_the_learned_change_on_live_pixels(synthetic_run):
     assert curve.index.name == "snapshot" and len(curve) == 3
     assert curve.iloc[0].isna()[["focus", "spread"]].all() and curve["blobs"].iloc[0] == 0
     assert curve.loc[2].to_dict() == pytest.approx(run.focus_table("dense_2", snapshot=2).loc[3].to_dict())
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2 ** 32 - 1), sparsity=st.floats(0.0, 0.99), factor=st.floats(1e-3, 1e3))
+def test_metrics_stay_in_range_and_ignore_sign_and_scale(seed, sparsity, factor):
+    rng = np.random.default_rng(seed)
+    image = rng.normal(size=(28, 28)) * (rng.random((28, 28)) >= sparsity)
+    image[rng.integers(28), rng.integers(28)] = 1.0  # never all zero
+    live = rng.random((28, 28)) < 0.9
+    live[:] |= image != 0
+    result = metrics_of(image, live)
+    count = live.sum()
+    assert -1e-9 <= result["focus"] <= 1 + 1e-9
+    assert 1 - 1e-9 <= result["effective_pixels"] <= count + 1e-6
+    assert min(20, count) / count - 1e-9 <= result["top20_share"] <= 1 + 1e-9
+    assert 0 <= result["spread"] <= np.hypot(27, 27)
+    assert result["blobs"] >= 1
+    assert metrics_of(-factor * image, live) == pytest.approx(result, rel=1e-6, abs=1e-9)
