@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prove the Docker image builds and serves, with podman (no Docker engine or registry needed):
 # build on a local Debian base (scripts/make-base-image.sh), trusting this machine's extra CA
-# certificates; run it on 127.0.0.1; wait for /healthz; load the page and the run picker's Dash
-# callback; check the demo run is listed; stop it (must take under 5 s); remove everything made.
+# certificates; run it on 127.0.0.1; wait for /healthz; load the page with its Dash callbacks,
+# check the demo run is listed and a neuron view draws; stop it (must take under 5 s); remove
+# everything made. Prints how long each step took.
 #
 # Usage: scripts/container-smoke.sh
 # Environment: SMOKE_PORT (default 8150), SMOKE_CA_CERTS (PEM files to trust while building;
@@ -62,9 +63,13 @@ lap "build (pip + demo run)"
 # Podman logs harmless errors about healthcheck timers where systemd does not run; keep them aside.
 "${podman[@]}" run -d --init --name "$container" -p "127.0.0.1:$port:8050" "$image" \
     >/dev/null 2>>"$work/podman.log" || fail "podman run: $(cat "$work/podman.log")"
+healthz() {  # the body of /healthz, or nothing (the system Python: no curl needed)
+    python3 -c 'import sys, urllib.request; print(urllib.request.urlopen(sys.argv[1], timeout=2).read().decode())' \
+        "http://127.0.0.1:$port/healthz" 2>/dev/null || true
+}
 health=""
 for _ in $(seq 1 120); do
-    health=$(curl -sf "http://127.0.0.1:$port/healthz" || true)
+    health=$(healthz)
     [[ -n $health ]] && break
     sleep 0.5
 done
@@ -89,8 +94,13 @@ listed = [option["value"] for option in options]
 assert "demo" in listed, f"the run picker lists {listed}, not the demo run"
 state = client.value("state", "data") or {}
 assert state.get("run") == "demo" and not state.get("error"), f"the page opened on {state}"
-print(f"page: run picker lists {listed}; the page opened on run {state['run']!r}, "
-      f"{state['snapshot_count']} snapshots")
+client.set("url", "search", "?run=demo&view=neuron&layer=dense_1&neuron=5")
+assert client.value("state", "data")["view"] == "neuron", "the neuron view did not open"
+assert client.value("neuron-frames", "data"), "the neuron view computed no receptive fields"
+error = client.store.get("callback-error", {})
+assert error.get("hidden") is not False, f"the page shows an error: {error.get('children')}"
+print(f"page: run picker lists {listed}; opened on run {state['run']!r} "
+      f"({state['snapshot_count']} snapshots); neuron view of dense_1 #5 drawn")
 EOF
 lap "page + callbacks"
 
