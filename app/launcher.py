@@ -1,7 +1,7 @@
 """Starts the trainer as a separate background process, at most one at a time.
 
 The command is an argument list run without a shell, built only from validated values. A lock
-file in the data folder (created with O_EXCL, holding the trainer's pid) keeps the limit across
+file in the runs folder (created with O_EXCL, holding the trainer's pid) keeps the limit across
 the worker processes of one server; a lock whose process is gone is cleared.
 """
 from __future__ import annotations
@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from neurons.runformat import validate_run_id
+from neurons.runformat import runs_dir, validate_run_id
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCK_FILE = ".training.pid"
@@ -83,7 +83,9 @@ class Launcher:
     def __init__(self, data_dir, *, enabled: bool):
         self.data_dir = Path(data_dir).resolve()
         self.enabled = enabled
-        self.lock_path = self.data_dir / LOCK_FILE
+        # Beside the runs (a dot file, so no listing takes it for one): the page then reads nothing
+        # outside DATA_DIR/runs.
+        self.lock_path = runs_dir(self.data_dir) / LOCK_FILE
         self._lock = threading.Lock()
 
     def current_pid(self) -> int | None:
@@ -107,7 +109,7 @@ class Launcher:
                                       "wait for it to finish.")
             self.lock_path.unlink(missing_ok=True)
             run_id = request.run_id()
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
             try:
                 descriptor = os.open(self.lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:

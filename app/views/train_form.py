@@ -80,28 +80,8 @@ def register(app) -> None:
         except TrainingRefused as refusal:
             return html.Span(str(refusal), className="nl-error-text"), no_update
         return (f"Started {run_id}: {request.epochs} epochs of {request.preset} on "
-                f"{request.dataset}. It opens here as soon as its first snapshot is saved."), run_id
-
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Output("train-pending", "data", allow_duplicate=True),
-                  Output("train-status", "children", allow_duplicate=True),
-                  Input("tick", "n_intervals"), State("train-pending", "data"),
-                  State("state", "data"), prevent_initial_call=True)
-    def open_new_run(_tick, pending, state):
-        if not pending:
-            raise PreventUpdate
-        try:
-            ready = registry().info(pending).snapshot_count > 0
-            exists = True
-        except RunUnavailable:
-            ready = exists = False
-        if not ready and launcher().busy():
-            raise PreventUpdate
-        if not exists:
-            return no_update, None, html.Span(
-                f"The trainer stopped before it saved {pending}; its output is in "
-                f"logs/{pending}.log in the data folder.", className="nl-error-text")
-        return urlstate.href(state, run=pending), None, no_update
+                f"{request.dataset}. It opens here as soon as its first snapshot is saved."), \
+            {"run": run_id, "opened": False}
 
     @app.callback(Output("train-start", "disabled"), Input("tick", "n_intervals"),
                   State("train-start", "disabled"))
@@ -110,6 +90,42 @@ def register(app) -> None:
         if busy == bool(disabled):
             raise PreventUpdate
         return busy
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Output("train-pending", "data", allow_duplicate=True),
+                  Output("train-status", "children", allow_duplicate=True),
+                  Input("tick", "n_intervals"), State("train-pending", "data"),
+                  State("state", "data"), prevent_initial_call=True)
+    def follow_training(_tick, pending, state):
+        """Open the new run at its first snapshot; say how it ended once the trainer exits."""
+        if not isinstance(pending, dict) or not isinstance(pending.get("run"), str):
+            raise PreventUpdate
+        run_id = pending["run"]
+        try:
+            info = registry().info(run_id)
+        except RunUnavailable:
+            info = None
+        ready = info is not None and info.snapshot_count > 0
+        busy = launcher().busy()
+        opened = bool(pending.get("opened"))
+        if busy and (not ready or opened):
+            raise PreventUpdate
+        link = no_update if opened or not ready else urlstate.href(state, run=run_id)
+        if busy:
+            return link, pending | {"opened": True}, no_update
+        return link, None, ending(run_id, info)
+
+
+def ending(run_id: str, info) -> html.Span:
+    """How a run started from the form ended, in one line."""
+    if info is None or info.snapshot_count == 0:
+        return html.Span(f"The trainer stopped before it saved {run_id}; its output is in "
+                         f"logs/{run_id}.log in the data folder.", className="nl-error-text")
+    accuracy = (info.manifest.get("test") or {}).get("accuracy")
+    result = f", test accuracy {accuracy:.1%}" if isinstance(accuracy, (int, float)) else ""
+    error = info.manifest.get("error")
+    return html.Span(f"{run_id} {info.status}{result}." + (f" {error}" if error else ""),
+                     className="nl-error-text" if info.status == "failed" else "")
 
 
 def launcher_enabled(app) -> bool:

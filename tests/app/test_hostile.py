@@ -51,7 +51,7 @@ def hostile_app(tmp_path):
     write_synthetic_run(tmp_path / "elsewhere", "outside", snapshots=2)
     (tmp_path / "outside").symlink_to(tmp_path / "elsewhere" / "runs" / "outside")
     (data_dir / "runs" / "linked").symlink_to(tmp_path / "elsewhere" / "runs" / "outside")
-    app = create_app(data_dir, allow_training=False)
+    app = create_app(data_dir, allow_training=True)  # its callbacks get forged values too
     return app, tmp_path
 
 

@@ -63,7 +63,8 @@ def test_command_is_an_argument_list_started_without_a_shell(tmp_path, monkeypat
 
 def test_only_one_training_process_at_a_time(tmp_path):
     launcher = Launcher(tmp_path, enabled=True)
-    (tmp_path / ".training.pid").write_text(str(os.getpid()))  # a live process holds the lock
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / ".training.pid").write_text(str(os.getpid()))  # a live process holds the lock
     assert launcher.busy()
     with pytest.raises(TrainingRefused, match="still going"):
         launcher.start(request())
@@ -72,7 +73,8 @@ def test_only_one_training_process_at_a_time(tmp_path):
 def test_a_lock_left_by_a_dead_process_is_cleared(tmp_path, monkeypatch):
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (tmp_path / ".training.pid").write_text(str(dead.pid))
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / ".training.pid").write_text(str(dead.pid))
     launcher = Launcher(tmp_path, enabled=True)
     assert not launcher.busy()
 
@@ -106,6 +108,8 @@ def test_a_run_started_from_the_form_appears_and_trains_live(dash_duo, tmp_path,
         dash_duo.wait_for_contains_text(".nl-run-title", "COMPLETED", timeout=120)
         dash_duo.wait_for_contains_text("#training-summary", "test accuracy")
         dash_duo.wait_for_style_to_equal("#progress", "display", "none")
+        dash_duo.wait_for_contains_text("#train-status", "completed, test accuracy", timeout=60)
+        assert dash_duo.find_element("#train-start").is_enabled()
         dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/form-run-done.png")
         assert dash_duo.get_logs() == []
     finally:
