@@ -189,3 +189,33 @@ def test_probe_activations_are_the_activations_of_the_probe_set(synthetic_run):
     assert list(cached) == list(direct)
     for key in direct:
         np.testing.assert_array_equal(cached[key], direct[key])
+
+
+def test_reading_a_live_run_while_the_trainer_appends(synthetic_run):
+    """The trainer keeps appending (and growing the arrays past their capacity) while the app
+    refreshes and reads: every read sees whole snapshots, and the new ones arrive."""
+    import threading
+    path = synthetic_run(snapshots=2, status="running")
+    writer = RunWriter.reopen(path)
+    run = neurons.open_run(path)
+    seen = []
+
+    def train():
+        for epoch in range(2, 14):
+            writer.append_snapshot(_random_keras_weights(writer.manifest["layers"], seed=epoch),
+                                   label=f"epoch {epoch}", epoch=epoch, step=0)
+
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    while trainer.is_alive() or run.refresh():
+        run.refresh()
+        count = run.snapshot_count
+        assert run.receptive_fields("dense_2", 1).shape[0] >= count
+        assert len(run.focus_table("dense_1", snapshot=count - 1)) == 16
+        run.forward(run.probe_images[:2], snapshot=count - 1)
+        seen.append(count)
+    trainer.join()
+    assert run.snapshot_count == 14 and seen[-1] == 14
+    final = _random_keras_weights(writer.manifest["layers"], seed=13)
+    np.testing.assert_allclose(run.receptive_field("dense_1", 0, snapshot=13).ravel(),
+                               final["dense_1"]["kernel"][:, 0].astype(np.float32))
