@@ -8,7 +8,9 @@
 (function () {
     const SIDE = 28;
     const SIZE = SIDE * SIDE;
+    const LINK_DELAY_MS = 500;
     let decoded = {key: null};
+    let latestLinked = null;
 
     function largestAbs(values, start, end) {
         let largest = 0;
@@ -58,24 +60,32 @@
         return rows;
     }
 
-    function fieldFigure(frames, data, t, kind, scaling) {
-        const perFrame = scaling === "frame";
-        const limit = Math.max(perFrame ? data.frameLimits[kind][t] : data.scrubLimits[kind], 1e-9);
-        const limitText = perFrame ? "this snapshot's" : "largest over all " + frames.count + " snapshots";
+    function limitOf(frames, data, t, kind, scaling) {
+        const limit = scaling === "frame" ? data.frameLimits[kind][t] : data.scrubLimits[kind];
+        return Math.max(limit, 1e-9);
+    }
+
+    // Only z and the colour limits change from one snapshot to the next: the title stays put, so
+    // Plotly redraws the heatmap without laying the figure out again (that halves a step).
+    function fieldFigure(frames, data, t, kind, limit) {
         const base = frames.base;
         const trace = Object.assign({}, base.data[0], {
             z: rowsOf(data.kinds[kind], t), zmin: -limit, zmax: limit,
             colorbar: Object.assign({}, base.data[0].colorbar, {title: {text: kind === "weights" ? "weight" : "change", side: "right"}}),
         });
-        let definition = frames.subtitles[kind];
-        if (kind === "step" && t === 0) definition = "init has no previous snapshot, so there is no step change";
         const title = Object.assign({}, base.layout.title, {
-            text: frames.title + " · " + frames.labels[t],
-            subtitle: Object.assign({}, base.layout.title.subtitle, {
-                text: definition + "<br>colour limits ±" + limit.toPrecision(3) + " (" + limitText + ")"}),
+            text: frames.titles[kind],
+            subtitle: Object.assign({}, base.layout.title.subtitle, {text: frames.subtitles[kind]}),
         });
-        const layout = Object.assign({}, base.layout, {title: title, margin: Object.assign({}, base.layout.margin, {t: 84})});
-        return {data: [trace], layout: layout};
+        return {data: [trace], layout: Object.assign({}, base.layout, {title: title})};
+    }
+
+    function caption(frames, t, kind, scaling, limit) {
+        const scope = scaling === "frame" ? "this snapshot's largest |value|" :
+            "largest |value| over all " + frames.count + " snapshots";
+        const note = kind === "step" && t === 0 ? " · init has no previous snapshot, so no step change" : "";
+        return "Snapshot " + t + " of " + (frames.count - 1) + ": " + frames.labels[t] +
+            " · colour limits ±" + limit.toPrecision(3) + " (" + scope + ")" + note;
     }
 
     function curveFigure(curve, t) {
@@ -86,12 +96,20 @@
         return {data: [line, marker], layout: layout};
     }
 
-    function currentSnapshot(dragValue, value) {
-        const triggered = (window.dash_clientside.callback_context.triggered || []).map(item => item.prop_id);
+    function triggeredProps() {
+        return (window.dash_clientside.callback_context.triggered || []).map(item => item.prop_id);
+    }
+
+    function currentSnapshot(triggered, dragValue, value) {
         if (triggered.includes("neuron-slider.drag_value") && dragValue !== null && dragValue !== undefined) {
             return dragValue;
         }
         return value;
+    }
+
+    function plotted(containerId) {
+        const gd = document.querySelector("#" + containerId + " .js-plotly-plot");
+        return gd && gd.data && window.Plotly ? gd : null;
     }
 
     const noUpdate = () => window.dash_clientside.no_update;
@@ -101,11 +119,23 @@
             redraw: function (dragValue, value, kind, scaling, frames, curve) {
                 if (!frames) return [noUpdate(), noUpdate(), noUpdate()];
                 const data = decode(frames);
-                const t = Math.min(Math.max(currentSnapshot(dragValue, value) || 0, 0), frames.count - 1);
-                const field = fieldFigure(frames, data, t, kind, scaling);
-                const curveOut = curve && curve.data[0].y.length > t ? curveFigure(curve, t) : noUpdate();
-                const caption = "Snapshot " + t + " of " + (frames.count - 1) + ": " + frames.labels[t];
-                return [field, curveOut, caption];
+                const triggered = triggeredProps();
+                const t = Math.min(Math.max(currentSnapshot(triggered, dragValue, value) || 0, 0), frames.count - 1);
+                const limit = limitOf(frames, data, t, kind, scaling);
+                const field = fieldFigure(frames, data, t, kind, limit);
+                const curveOut = curve && curve.data[0].y.length > t ? curveFigure(curve, t) : null;
+                const text = caption(frames, t, kind, scaling, limit);
+                const fieldGraph = plotted("neuron-field");
+                const curveGraph = plotted("neuron-curve");
+                const sliderOnly = triggered.every(prop => prop.startsWith("neuron-slider."));
+                if (!sliderOnly || !fieldGraph) return [field, curveOut || noUpdate(), text];
+                // A scrub step draws straight into the plots: going through the figure props
+                // would add a React render and a deferred Plotly call to every step.
+                window.Plotly.react(fieldGraph, field.data, field.layout);
+                if (curveOut && curveGraph) {
+                    window.requestAnimationFrame(() => window.Plotly.react(curveGraph, curveOut.data, curveOut.layout));
+                }
+                return [noUpdate(), noUpdate(), text];
             },
             togglePlay: function (clicks, disabled) {
                 const playing = disabled;  // it was paused, so this click starts it
@@ -117,6 +147,7 @@
                 return value >= max ? 0 : value + 1;
             },
             snapshotLink: function (value, paused, max, search) {
+                latestLinked = value;
                 if (!paused || value === null || value === undefined) return noUpdate();
                 const params = new URLSearchParams(search || "");
                 if (params.get("view") !== "neuron" && params.has("view")) return noUpdate();
@@ -124,7 +155,10 @@
                 if (unchanged) return noUpdate();
                 params.set("view", "neuron");
                 params.set("snapshot", String(value));
-                return "?" + params.toString();
+                // Write the URL (and so refresh the server-side panels) only once the slider rests,
+                // so a run of key presses or a drag never queues server work behind the redraws.
+                return new Promise(resolve => setTimeout(
+                    () => resolve(latestLinked === value ? "?" + params.toString() : noUpdate()), LINK_DELAY_MS));
             },
         },
     });

@@ -58,7 +58,7 @@ def layout():
                     html.Div(dcc.Slider(id="neuron-slider", min=0, max=0, step=1, value=0, marks=None,
                                         updatemode="mouseup", allow_direct_input=False), className="nl-slider"),
                 ]),
-                html.Div(id="neuron-snapshot-label", className="nl-caption"),
+                html.Div(id="neuron-snapshot-label", className="nl-snapshot-label"),
                 dcc.Interval(id="neuron-interval", interval=400, disabled=True),
                 dcc.Store(id="neuron-frames"),
                 dcc.Store(id="neuron-frames-key"),
@@ -112,7 +112,8 @@ def frames_payload(state) -> dict:
     payload = dict(computed.neuron_frames(*computed.key_of(state), layer, neuron))
     # The browser fills in the field, limits and title of each frame; this is the frame around them.
     base = figures.field_heatmap(np.zeros((28, 28)), title="", subtitle=KINDS["weights"][1], height=430)
-    payload.update(base=base.to_plotly_json(), title=f"Neuron {neuron} of {layer}",
+    payload.update(base=base.to_plotly_json(),
+                   titles={kind: f"Neuron {neuron} of {layer} · {label}" for kind, (label, _) in KINDS.items()},
                    subtitles=field_subtitle(run, layer))
     return payload
 

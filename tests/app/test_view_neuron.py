@@ -3,6 +3,7 @@ import time
 
 import numpy as np
 import pytest
+from dash.testing.wait import until
 from selenium.webdriver.common.keys import Keys
 
 from app.server import create_app
@@ -44,7 +45,10 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 4 of 5: epoch 4")
     np.testing.assert_allclose(shown_field(dash_duo), fields[4], atol=1e-6)
     assert shown_limit(dash_duo) == pytest.approx(np.abs(fields).max(), rel=1e-5)
-    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · epoch 4")
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
+    dash_duo.wait_for_contains_text(LABEL, "largest |value| over all 6 snapshots")
+    marker = "return document.querySelector('#neuron-curve .js-plotly-plot').data[1].x[0];"
+    until(lambda: dash_duo.driver.execute_script(marker) == 4, timeout=5)
 
     # Releasing the slider writes the snapshot into the URL; the server panels follow it.
     dash_duo.wait_for_contains_text("#neuron-means", "Class means at epoch 4", timeout=10)
@@ -58,7 +62,8 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
 
     dash_duo.find_element("#neuron-kind input[value='step']").click()
     dash_duo.find_element("#neuron-scaling input[value='frame']").click()
-    dash_duo.wait_for_contains_text("#neuron-field", "this snapshot's")
+    dash_duo.wait_for_contains_text(LABEL, "this snapshot's largest |value|")
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · change since previous snapshot")
     step = fields[4] - fields[3]
     np.testing.assert_allclose(shown_field(dash_duo), step, atol=1e-6)
     assert shown_limit(dash_duo) == pytest.approx(np.abs(step).max(), rel=1e-5)
