@@ -48,12 +48,14 @@ SCRUB_STEPS, SCRUB_PAUSE = 4, 0.3
 
 
 class Stats:
-    """Every request's (kind, seconds, ok, detail), every error's text, and the memory samples."""
+    """Every request's (kind, seconds, ok, detail), every error's text, and the server samples."""
 
     def __init__(self):
         self.requests: list[tuple[str, float, bool, str]] = []
         self.errors: list[str] = []
-        self.memory: list[tuple[float, int]] = []
+        # (seconds since start, RSS bytes, CPU seconds used so far) of gunicorn and its workers
+        self.samples: list[tuple[float, int, float]] = []
+        self.machine_busy = 0.0
 
     def record(self, kind: str, seconds: float, ok: bool, detail: str) -> None:
         self.requests.append((kind, seconds, ok, detail))
@@ -208,21 +210,26 @@ def wait_for_health(port: int, process: subprocess.Popen) -> None:
     raise SystemExit("load: gunicorn did not answer /healthz within 30 s")
 
 
-def sample_memory(process: subprocess.Popen, stats: Stats, stop: threading.Event) -> None:
-    """RSS of the gunicorn master and its workers, once a second."""
+def sample_server(process: subprocess.Popen, stats: Stats, stop: threading.Event) -> None:
+    """Memory and CPU time of the gunicorn master and its workers, once a second; and how busy
+    the whole machine was meanwhile (other people's work slows the server down too)."""
     master = psutil.Process(process.pid)
     started = time.monotonic()
+    psutil.cpu_percent()
     while not stop.wait(1.0):
         try:
-            total = sum(proc.memory_info().rss for proc in [master, *master.children(recursive=True)])
+            processes = [master, *master.children(recursive=True)]
+            rss = sum(proc.memory_info().rss for proc in processes)
+            cpu = sum(sum(proc.cpu_times()[:2]) for proc in processes)
         except psutil.NoSuchProcess:
             continue
-        stats.memory.append((time.monotonic() - started, total))
+        stats.samples.append((time.monotonic() - started, rss, cpu))
+    stats.machine_busy = psutil.cpu_percent() / 100
 
 
 def run_load(port: int, run: RunShape, viewers: int, seconds: float, think, process) -> Stats:
     stats, stop = Stats(), threading.Event()
-    sampler = threading.Thread(target=sample_memory, args=(process, stats, stop), daemon=True)
+    sampler = threading.Thread(target=sample_server, args=(process, stats, stop), daemon=True)
     sampler.start()
     deadline = time.monotonic() + seconds
     threads = [threading.Thread(target=Viewer(port, run, stats, seed, think).session, args=(deadline,))
@@ -237,11 +244,11 @@ def run_load(port: int, run: RunShape, viewers: int, seconds: float, think, proc
     return stats
 
 
-def memory_growth(samples: list[tuple[float, int]], seconds: float) -> tuple[float, float, float]:
+def memory_growth(samples: list[tuple[float, int, float]], seconds: float) -> tuple[float, float, float]:
     """(MB at the start of the last half, MB at the end, growth): medians of 5 samples each."""
     window_start = seconds / 2
-    start = [rss for at, rss in samples if at >= window_start][:5]
-    end = [rss for _, rss in samples][-5:]
+    start = [rss for at, rss, _ in samples if at >= window_start][:5]
+    end = [rss for _, rss, _ in samples][-5:]
     before, after = float(np.median(start)), float(np.median(end))
     return before / 2**20, after / 2**20, after / before - 1
 
@@ -263,7 +270,11 @@ def report(stats: Stats, viewers: int, seconds: float, think, workers: int, run:
     for output in slowest:
         print_percentiles(f"  {output[:60]}", callback_times(stats, output), width=64)
     p95 = float(np.percentile([took for _, took, _, _ in stats.requests], 95) * 1000) if total else float("inf")
-    before, after, growth = memory_growth(stats.memory, seconds)
+    (first, _, cpu_first), (last, _, cpu_last) = stats.samples[0], stats.samples[-1]
+    cores = (cpu_last - cpu_first) / (last - first)
+    print(f"server CPU: {cores:.2f} cores busy, {1000 * cores * seconds / max(total, 1):.1f} ms per request; "
+          f"the machine ({psutil.cpu_count()} cores) was {stats.machine_busy:.0%} busy, others included")
+    before, after, growth = memory_growth(stats.samples, seconds)
     judged = seconds >= MEMORY_JUDGED_FROM_SECONDS
     flat = growth <= MEMORY_GROWTH_LIMIT or not judged
     verdict = ("flat" if flat else "GROWING") if judged else "not judged: too short to warm up"
