@@ -8,7 +8,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from neurons.runformat import (RunWriter, effective_status, open_arrays, read_manifest, run_path)
+from neurons.runformat import (RunWriter, effective_status, open_arrays, read_manifest, run_path,
+                               verify_snapshot)
 from trainer import data, layer_map, optimizer_state
 from trainer.model import build_model
 from trainer.resumed_early_stopping import ResumedEarlyStopping
@@ -61,13 +62,14 @@ def resume(data_dir: Path, run_id: str) -> tuple[Outcome, str]:
     model = build_model(config)
     described = layer_map.describe(model)
     stored = open_arrays(path, manifest)
+    verify_snapshot(stored, manifest, last["index"])
     writer = RunWriter.reopen(path)
     writer.manifest["history"] = writer.manifest["history"][:epochs_done]
     writer.truncate(last["index"] + 1)
     stopping = None
     if config["early_stopping"]:
         stopping = resumed_early_stopping(model, described, stored, writer.manifest, config)
-    layer_map.write_weights(described, keras_layout(stored, described, last["index"]))
+    layer_map.write_weights(described, keras_layout(stored, last["index"]))
     note = optimizer_state.restore(model, path / optimizer_state.STATE_FILE, epochs_done=epochs_done)
     snapshots = SnapshotCallback.continuing(writer, snapshots_per_epoch=config["snapshots_per_epoch"])
     return fit(model, dataset, config, snapshots, stopping, initial_epoch=epochs_done), note
@@ -111,14 +113,13 @@ def early_stopping_options(config: dict) -> dict:
             "verbose": 1}
 
 
-def keras_layout(stored: dict, described, index: int) -> dict:
+def keras_layout(stored: dict, index: int) -> dict:
     """Snapshot `index` of the stored (neuron-major) arrays, in Keras layout."""
     weights = {}
-    for _, entry in described:
-        for name in [key for key in stored if key.startswith(entry["name"] + ".")]:
-            array = name.split(".", 1)[1]
-            values = np.array(stored[name][index])
-            weights.setdefault(entry["name"], {})[array] = values.T if array == "kernel" else values
+    for name, values in stored.items():
+        layer, array = name.split(".", 1)
+        slot = np.array(values[index])
+        weights.setdefault(layer, {})[array] = slot.T if array == "kernel" else slot
     return weights
 
 
@@ -128,7 +129,8 @@ def resumed_early_stopping(model, described, stored, manifest, config) -> Resume
     best_epoch = int(np.argmin(losses))
     best_index = next(snapshot["index"] for snapshot in manifest["snapshots"]
                       if snapshot["step"] == 0 and snapshot["epoch"] == best_epoch + 1)
-    layer_map.write_weights(described, keras_layout(stored, described, best_index))
+    verify_snapshot(stored, manifest, best_index)
+    layer_map.write_weights(described, keras_layout(stored, best_index))
     return ResumedEarlyStopping(best=float(losses[best_epoch]), best_epoch=best_epoch,
                                 wait=len(losses) - 1 - best_epoch, best_weights=model.get_weights(),
                                 **early_stopping_options(config))
@@ -153,6 +155,9 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
     except OSError as error:
         reason = f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
         return close(snapshots, reserve, "failed", reason)
+    except Exception as error:
+        close(snapshots, reserve, "failed", f"{type(error).__name__}: {error}")
+        raise
     return Outcome("completed", snapshots.writer)
 
 

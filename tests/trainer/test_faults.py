@@ -197,3 +197,22 @@ def test_read_only_data_folder_is_refused_with_a_message(small_sample, mount_poi
     assert status == 1
     assert "Read-only file system" in capsys.readouterr().err
     assert list(mount_point.iterdir()) == []
+
+
+def test_an_unexpected_error_marks_the_run_failed_and_is_not_hidden(small_sample, tmp_path, monkeypatch):
+    from trainer import layer_map
+    read_weights = layer_map.read_weights
+    calls = []
+
+    def break_on_second_snapshot(described):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("weights went missing")
+        return read_weights(described)
+
+    monkeypatch.setattr(layer_map, "read_weights", break_on_second_snapshot)
+    with pytest.raises(RuntimeError, match="weights went missing"):
+        run_cli("train", "--data-dir", tmp_path, "--run-id", "buggy", "--preset", "relu", "--epochs", 2)
+    manifest, _ = finished_snapshots(tmp_path / "runs" / "buggy")
+    assert manifest["status"] == "failed" and manifest["error"] == "RuntimeError: weights went missing"
+    assert [s["label"] for s in manifest["snapshots"]] == ["init"]

@@ -75,7 +75,7 @@ def test_stored_best_weights_reproduce_the_test_score(tiny_run):
     model = build_model(manifest["config"])
     described = layer_map.describe(model)
     stored = open_arrays(tiny_run["path"], manifest)
-    layer_map.write_weights(described, keras_layout(stored, described, manifest["best_snapshot"]))
+    layer_map.write_weights(described, keras_layout(stored, manifest["best_snapshot"]))
     dataset = data.load("sample", None, digits=list(range(10)))
     loss, accuracy = model.evaluate(data.model_inputs(dataset.test[0]), dataset.test[1], verbose=0)
     assert accuracy == pytest.approx(manifest["test"]["accuracy"], abs=1e-6)
