@@ -89,7 +89,7 @@ def main() -> None:
     ways = ["none", "snapshots", "tensorboard"]
     epoch_seconds = {way: [] for way in ways}
     cpu_seconds = {way: [] for way in ways}
-    with tempfile.TemporaryDirectory(dir=Path.cwd()) as folder:
+    with tempfile.TemporaryDirectory() as folder:
         for round_number in range(args.rounds):
             order = ways[round_number % 3:] + ways[:round_number % 3]
             for way in order:
