@@ -25,7 +25,8 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_PORTS = range(6390, 6400)
-BURSTS = 6
+# A worker still importing the app cannot answer yet; on a busy machine that takes a while.
+BOTH_WORKERS_SECONDS = 40
 # The marker route holds its worker for a moment, so that a burst of requests reaches both.
 MARKED_WSGI = '''
 import os
@@ -132,15 +133,14 @@ def marker_answers(base: str) -> tuple[int, set[int], set[int]]:
     Returns (first computing pid, pids that served, pids named as the computer)."""
     first = requests.get(f"{base}/marker/digit-4", timeout=10).json()
     served, computers = {first["served_by"]}, {first["computed_by"]}
+    deadline = time.monotonic() + BOTH_WORKERS_SECONDS
     with ThreadPoolExecutor(8) as pool:
-        for _ in range(BURSTS):
+        while len(served) < 2 and time.monotonic() < deadline:
             answers = pool.map(lambda _: requests.get(f"{base}/marker/digit-4", timeout=10).json(), range(8))
             for answer in answers:
                 served.add(answer["served_by"])
                 computers.add(answer["computed_by"])
-            if len(served) == 2:
-                break
-    assert len(served) == 2, f"only worker {served} answered {BURSTS} bursts of 8 requests"
+    assert len(served) == 2, f"only worker {served} answered within {BOTH_WORKERS_SECONDS} s"
     return first["computed_by"], served, computers
 
 
