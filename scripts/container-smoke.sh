@@ -11,6 +11,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+missing=()
+for tool in podman debootstrap python3; do
+    command -v "$tool" >/dev/null || missing+=("$tool")
+done
+if (( ${#missing[@]} )); then
+    echo "container-smoke: missing ${missing[*]}; on Debian: apt-get install podman buildah debootstrap runc" >&2
+    exit 1
+fi
+
 port=${SMOKE_PORT:-8150}
 work=$(mktemp -d /tmp/neuron-lens-smoke.XXXXXX)
 image=localhost/neuron-lens-smoke:$$
