@@ -104,7 +104,7 @@ def mosaic_figure(fields, neurons, *, title: str, subtitle: str, per_tile: bool 
         hoverongaps=False, colorbar={"thickness": 10, "len": 0.7},
         hovertemplate=f"neuron %{{customdata}}<br>{value_label} %{{z:.3g}}<extra></extra>"))
     rows = image.shape[0] // (SIDE + TILE_GAP) + 1
-    figure.update_layout(**base_layout(title, subtitle, height=height or min(640, 90 + rows * 70)))
+    figure.update_layout(**base_layout(title, subtitle, height=height or min(560, 90 + rows * 70)))
     if selected is not None and selected in set(neurons.tolist()):
         position = int(np.flatnonzero(neurons == selected)[0])
         top, left = (position // columns) * (SIDE + TILE_GAP), (position % columns) * (SIDE + TILE_GAP)

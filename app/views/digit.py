@@ -8,6 +8,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app import figures
+from app.runs import get_run
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -50,12 +51,11 @@ def chain_arguments(run, digit: int) -> tuple[int, float]:
     return digit, 1.0
 
 
-def chain_of(state, digit: int, mode: str) -> dict:
-    run = computed.run_of(state)
+def chain_of(run_id: str, snapshot_count: int, snapshot: int, digit: int, mode: str, example: int) -> dict:
+    run = get_run(run_id)
     unit, sign = chain_arguments(run, digit)
-    example = controls.example_of(state) if mode == "example" else None
-    chain = computed.digit_chain(*computed.key_of(state), unit, state["snapshot"],
-                                 "raw" if mode == "raw" else "weights", example)
+    chain = computed.digit_chain(run_id, snapshot_count, unit, snapshot, "raw" if mode == "raw" else "weights",
+                                 example if mode == "example" else None)
     return {name: sign * np.asarray(values) for name, values in chain.items()}
 
 
@@ -74,24 +74,32 @@ def layer_subtitle(run, layer: str, mode: str, digit: int) -> str:
 
 def pixel_subtitle(mode: str, digit: int, example: int) -> str:
     return {
-        "weights": f"c₀ = W₁ c₁, BN scales folded in, every ReLU gate open (weights only)",
+        "weights": "c₀ = W₁ c₁, BN scales folded in, every ReLU gate open (weights only)",
         "raw": f"c₀ = W₁W₂⋯W_out[:, {digit}], no BN scales (the blog's view)",
         "example": f"c₀ = ∂z_{digit}/∂x for probe example #{example}: the gradient of the logit",
     }[mode]
 
 
-def layer_figures(state, digit: int, mode: str, chain: dict) -> list:
-    run = computed.run_of(state)
-    graphs = []
+@computed.figure_cache
+def digit_figures(run_id: str, snapshot_count: int, snapshot: int, digit: int, mode: str, example: int) -> dict:
+    """{"layers": [(layer, bars)] last layer first, "pixels": heatmap, "probabilities": bars}."""
+    run = get_run(run_id)
+    chain = chain_of(run_id, snapshot_count, snapshot, digit, mode, example)
+    layers = []
     for layer in reversed(run.hidden_layers):
         values = chain[layer]
-        highlight = computed.most_differentiated(*computed.key_of(state), digit, layer, state["snapshot"])
-        figure = figures.neuron_bars(
+        highlight = computed.most_differentiated(run_id, snapshot_count, digit, layer, snapshot)
+        layers.append((layer, figures.neuron_bars(
             values, np.arange(len(values)), highlight=highlight, highlight_label=f"n{highlight}: highest d′ for {digit}",
             title=f"{layer}: contribution of each neuron to digit {digit}",
-            subtitle=layer_subtitle(run, layer, mode, digit), height=270)
-        graphs.append(controls.graph({"type": "digit-bars", "layer": layer}, 270, figure))
-    return graphs
+            subtitle=layer_subtitle(run, layer, mode, digit), height=270)))
+    pixels = figures.field_heatmap(chain["pixels"], title=f"Pixels → digit {digit} at {run.snapshot_labels[snapshot]}",
+                                   subtitle=pixel_subtitle(mode, digit, example), height=400, colorbar_title="c₀")
+    probabilities = computed.probe_probabilities(run_id, snapshot_count, snapshot)[example]
+    bars = figures.probability_bars(
+        probabilities, selected=digit, true_label=int(run.probe_labels[example]), height=230,
+        title=f"Predicted probabilities, probe example #{example}", subtitle="click a bar to follow that digit back")
+    return {"layers": layers, "pixels": pixels, "probabilities": bars}
 
 
 def register(app):
@@ -102,22 +110,13 @@ def register(app):
         if not active(state):
             raise PreventUpdate
         run = computed.run_of(state)
-        example = controls.example_of(state)
-        probabilities = computed.probe_probabilities(*computed.key_of(state), state["snapshot"])[example]
         digit = computed.shown_digit(state)
-        chain = chain_of(state, digit, mode)
+        built = digit_figures(*computed.key_of(state), state["snapshot"], digit, mode, controls.example_of(state))
         buttons = [html.Button(str(value), id={"type": "digit-pick", "digit": value}, n_clicks=0,
                                className="nl-button nl-selected" if value == digit else "nl-button")
                    for value in run.classes]
-        label = run.snapshot_labels[state["snapshot"]]
-        pixels = figures.field_heatmap(chain["pixels"], title=f"Pixels → digit {digit} at {label}",
-                                       subtitle=pixel_subtitle(mode, digit, example), height=400,
-                                       colorbar_title="c₀")
-        bars = figures.probability_bars(
-            probabilities, selected=digit, true_label=int(run.probe_labels[example]), height=230,
-            title=f"Predicted probabilities, probe example #{example}",
-            subtitle="click a bar to follow that digit back")
-        return buttons, layer_figures(state, digit, mode, chain), pixels, bars
+        layers = [controls.graph({"type": "digit-bars", "layer": layer}, 270, figure) for layer, figure in built["layers"]]
+        return buttons, layers, built["pixels"], built["probabilities"]
 
     @app.callback(Output("url", "search", allow_duplicate=True),
                   Input({"type": "digit-pick", "digit": ALL}, "n_clicks"), Input("digit-probabilities", "clickData"),

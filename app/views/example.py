@@ -8,6 +8,7 @@ from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app import figures
+from app.runs import get_run
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -74,21 +75,31 @@ def next_after(indices: np.ndarray, current: int) -> int | None:
     return int(later[0] if len(later) else indices[0])
 
 
-def layer_figures(state, example: int, true_label: int) -> list:
-    run = computed.run_of(state)
-    activations = computed.probe_activations(*computed.key_of(state), state["snapshot"])
-    generalized = computed.generalized_digit(*computed.key_of(state), true_label, state["snapshot"])
-    return [controls.graph(None, 240, figures.activation_comparison(
-                activations[layer][example], generalized[layer], height=240,
-                title=f"{layer}: activations of example #{example}",
-                subtitle=f"grey bars: this example · orange marks: generalised {true_label} (mean over probe {true_label}s)"))
-            for layer in run.hidden_layers]
+@computed.figure_cache
+def example_figures(run_id: str, snapshot_count: int, snapshot: int, example: int, digit: int) -> dict:
+    """The example's image, probabilities, per-layer activations and attribution maps."""
+    run = get_run(run_id)
+    true_label = int(run.probe_labels[example])
+    probabilities = computed.probe_probabilities(run_id, snapshot_count, snapshot)[example]
+    activations = computed.probe_activations(run_id, snapshot_count, snapshot)
+    generalized = computed.generalized_digit(run_id, snapshot_count, true_label, snapshot)
+    layers = [figures.activation_comparison(
+        activations[layer][example], generalized[layer], height=240, title=f"{layer}: activations of example #{example}",
+        subtitle=f"grey bars: this example · orange marks: generalised {true_label} (mean over probe {true_label}s)")
+        for layer in run.hidden_layers]
+    gradient, integrated = attribution_figures(run, computed.attributions(
+        run_id, snapshot_count, example, 0 if run.output_units == 1 else digit, snapshot), digit)
+    return {
+        "image": figures.digit_image(run.probe_images[example], height=260, title=f"Example #{example}: a {true_label}",
+                                     subtitle="probe digit (held-out test set), ink 0–255"),
+        "probabilities": figures.probability_bars(probabilities, selected=digit, true_label=true_label, height=220,
+                                                  title="Predicted probabilities",
+                                                  subtitle="orange: the digit whose logit is attributed"),
+        "layers": layers, "gradient": gradient, "integrated": integrated,
+    }
 
 
-def attribution_figures(state, example: int, digit: int):
-    run = computed.run_of(state)
-    unit = 0 if run.output_units == 1 else digit
-    maps = computed.attributions(*computed.key_of(state), example, unit, state["snapshot"])
+def attribution_figures(run, maps: dict, digit: int):
     logit = "z" if run.output_units == 1 else "z" + str(digit).translate(SUBSCRIPTS)
     limit = figures.symmetric_limit(np.concatenate([maps["gradient_x_input"].ravel(),
                                                     maps["integrated_gradients"].ravel()]))
@@ -125,14 +136,11 @@ def register(app):
         caption = (f"Probe example #{example}, number {position + 1} of {len(members)} {true_label}s: "
                    f"the model is {verdict} at {run.snapshot_labels[state['snapshot']]} · "
                    f"{len(misclassified(state))} of {len(run.probe_labels)} probe digits misclassified")
-        image = figures.digit_image(run.probe_images[example], height=260, title=f"Example #{example}: a {true_label}",
-                                    subtitle="probe digit (held-out test set), ink 0–255")
-        bars = figures.probability_bars(probabilities, selected=digit, true_label=true_label, height=220,
-                                        title="Predicted probabilities",
-                                        subtitle="orange: the digit whose logit is attributed")
+        built = example_figures(*computed.key_of(state), state["snapshot"], example, digit)
         classes = [{"label": str(value), "value": value} for value in run.classes]
-        return (classes, true_label, position, len(members) - 1, classes, digit, caption, image, bars,
-                layer_figures(state, example, true_label), *attribution_figures(state, example, digit))
+        layers = [controls.graph(None, 240, figure) for figure in built["layers"]]
+        return (classes, true_label, position, len(members) - 1, classes, digit, caption, built["image"],
+                built["probabilities"], layers, built["gradient"], built["integrated"])
 
     @app.callback(Output("url", "search", allow_duplicate=True),
                   Input("example-class", "value"), Input("example-index", "value"),

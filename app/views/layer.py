@@ -9,6 +9,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
+from app.runs import get_run
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -23,7 +24,7 @@ def layout():
     return html.Div(children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Layer", dcc.Dropdown(id="layer-layer", clearable=False, style={"width": "140px"})]),
-            html.Label(["Show", dcc.RadioItems(id="layer-kind", value="weights", inline=True,
+            html.Label(["Show", dcc.RadioItems(id="layer-kind", value="change", inline=True,
                                                options=[{"label": text, "value": key} for key, text in KINDS.items()])]),
             html.Label(["Colour scale", dcc.RadioItems(
                 id="layer-scale", value="shared", inline=True,
@@ -46,14 +47,14 @@ def active(state) -> bool:
     return controls.showing(state, VIEW)
 
 
-def mosaic(state, kind: str, scale: str, order: str):
-    layer = state["layer"]
-    snapshot = state["snapshot"]
-    run = computed.run_of(state)
-    fields = computed.layer_fields(*computed.key_of(state), layer, snapshot, kind)
+@computed.figure_cache
+def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: str, scale: str, order: str,
+           selected: int | None):
+    run = get_run(run_id)
+    fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, kind)
     neurons = np.arange(len(fields))
     if order == "focus":
-        focus = computed.focus_table(*computed.key_of(state), layer, snapshot)["focus"].to_numpy()
+        focus = computed.focus_table(run_id, snapshot_count, layer, snapshot)["focus"].to_numpy()
         neurons = np.argsort(np.where(np.isnan(focus), -np.inf, -focus), kind="stable")
     deeper = run.hidden_layers.index(layer) > 0
     what = "expanded weights (Voss et al. 2021)" if deeper else "weights W₁[:, j]"
@@ -62,7 +63,7 @@ def mosaic(state, kind: str, scale: str, order: str):
     scaling = "each tile scaled to its own largest |value|" if scale == "tile" else "one colour scale for all tiles"
     ordering = "sorted by focus (Hoyer sparsity of Δₜ), highest first" if order == "focus" else "in neuron order"
     return figures.mosaic_figure(
-        fields[neurons], neurons, per_tile=scale == "tile", selected=state.get("neuron"),
+        fields[neurons], neurons, per_tile=scale == "tile", selected=selected,
         title=f"All {len(neurons)} neurons of {layer} at {run.snapshot_labels[snapshot]}",
         subtitle=f"{what} · {scaling} · {ordering}")
 
@@ -80,7 +81,9 @@ def register(app):
         labels = run.snapshot_labels[:count]
         marks = controls.snapshot_marks(labels)
         snapshot = state["snapshot"]
-        return (mosaic(state, kind, scale, order), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
+        figure = mosaic(*computed.key_of(state), state["layer"], state["snapshot"], kind, scale, order,
+                        state.get("neuron"))
+        return (figure, run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot)
 
     @app.callback(Output("url", "search", allow_duplicate=True),

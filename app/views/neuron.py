@@ -12,7 +12,7 @@ from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
-from app.runs import RunUnavailable
+from app.runs import RunUnavailable, get_run
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -105,60 +105,61 @@ def field_subtitle(run, layer: str) -> dict[str, str]:
             for kind, (_, text) in KINDS.items()}
 
 
-def frames_payload(state) -> dict:
+@computed.figure_cache
+def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) -> dict:
     """What the browser needs to scrub one neuron: fields, labels, base figure, titles."""
-    run = computed.run_of(state)
-    layer, neuron = state["layer"], state["neuron"]
-    payload = dict(computed.neuron_frames(*computed.key_of(state), layer, neuron))
+    payload = dict(computed.neuron_frames(run_id, snapshot_count, layer, neuron))
     # The browser fills in the field, limits and title of each frame; this is the frame around them.
     base = figures.field_heatmap(np.zeros((28, 28)), title="", subtitle=KINDS["weights"][1], height=430)
     payload.update(base=base.to_plotly_json(),
                    titles={kind: f"Neuron {neuron} of {layer} · {label}" for kind, (label, _) in KINDS.items()},
-                   subtitles=field_subtitle(run, layer))
+                   subtitles=field_subtitle(get_run(run_id), layer))
     return payload
 
 
-def curve_figure(state, metric: str):
-    layer, neuron = state["layer"], state["neuron"]
-    table = computed.focus_curve(*computed.key_of(state), layer, neuron)
+@computed.figure_cache
+def curve_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int, metric: str):
+    table = computed.focus_curve(run_id, snapshot_count, layer, neuron)
     label, definition = METRICS[metric]
-    labels = computed.run_of(state).snapshot_labels[:state["snapshot_count"]]
-    return figures.metric_curve(np.asarray(table[metric], dtype=float), labels, snapshot_of(state),
+    labels = get_run(run_id).snapshot_labels[:snapshot_count]
+    return figures.metric_curve(np.asarray(table[metric], dtype=float), labels, snapshot,
                                 title=f"{label.capitalize()} of neuron {neuron} over training",
                                 subtitle=definition, value_label=label)
 
 
-def means_figure(state):
-    table = computed.selectivity(*computed.key_of(state), state["layer"], snapshot_of(state))
-    row = table.iloc[state["neuron"]]
+@computed.figure_cache
+def means_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int):
+    row = computed.selectivity(run_id, snapshot_count, layer, snapshot).iloc[neuron]
     means = [row[f"mean_{digit}"] for digit in range(10) if f"mean_{digit}" in row.index]
     return figures.class_means_figure(means, best_digit=int(row["best_digit"]), selectivity=float(row["si"]),
                                       d_prime=float(row["d_prime"]),
-                                      title=f"Class means at {label_of(state)}")
+                                      title=f"Class means at {get_run(run_id).snapshot_labels[snapshot]}")
 
 
-def label_of(state) -> str:
-    return computed.run_of(state).snapshot_labels[snapshot_of(state)]
-
-
-def top_figure(state):
-    run = computed.run_of(state)
-    indices, values = computed.top_examples(*computed.key_of(state), state["layer"], state["neuron"],
-                                            snapshot_of(state))
+@computed.figure_cache
+def top_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int):
+    run = get_run(run_id)
+    indices, values = computed.top_examples(run_id, snapshot_count, layer, neuron, snapshot)
     captions = [f"{run.probe_labels[index]} · {value:.2f}" for index, value in zip(indices, values)]
-    return figures.digit_gallery(run.probe_images[indices], captions, columns=4, height=230,
-                                 title="Probe digits that excite it most",
-                                 subtitle=f"probe set, activation h at {label_of(state)} · caption: true digit · h")
+    return figures.digit_gallery(
+        run.probe_images[indices], captions, columns=4, height=230, title="Probe digits that excite it most",
+        subtitle=f"probe set, activation h at {run.snapshot_labels[snapshot]} · caption: true digit · h")
 
 
-def ablation_figure(state, mode: str):
-    result = computed.ablation(*computed.key_of(state), state["layer"], state["neuron"], snapshot_of(state), mode)
+@computed.figure_cache
+def ablation_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int, mode: str):
+    result = computed.ablation(run_id, snapshot_count, layer, neuron, snapshot, mode)
     per_class = result["per_class"]
     return figures.accuracy_before_after(
         per_class["before"], per_class["after"],
         overall_before=result["overall"]["before"], overall_after=result["overall"]["after"],
-        title=f"Probe accuracy per class, before → after ablating neuron {state['neuron']}",
+        title=f"Probe accuracy per class, before → after ablating neuron {neuron}",
         subtitle=ABLATION_MODES[mode])
+
+
+def neuron_key(state) -> tuple:
+    """(run id, snapshot count, layer, neuron): the arguments that pick one neuron of one run."""
+    return (*computed.key_of(state), state["layer"], state["neuron"])
 
 
 def register(app):
@@ -197,7 +198,7 @@ def register(app):
             raise PreventUpdate from None
         count, layer = state["snapshot_count"], state["layer"]
         key = f"{state['run']}|{count}|{layer}|{state['neuron']}"
-        frames = no_update if key == loaded_key else frames_payload(state)
+        frames = no_update if key == loaded_key else frames_payload(*neuron_key(state))
         snapshot = snapshot_of(state)
         labels = run.snapshot_labels[:count]
         marks = controls.snapshot_marks(labels, most=4)
@@ -208,14 +209,15 @@ def register(app):
     def load_curve(state, metric):
         if not active(state):
             raise PreventUpdate
-        return curve_figure(state, metric).to_plotly_json()
+        return curve_figure(*neuron_key(state), snapshot_of(state), metric)
 
     @app.callback(Output("neuron-means", "figure"), Output("neuron-top", "figure"), Output("neuron-ablation", "children"),
                   Input("state", "data"))
     def snapshot_panels(state):
         if not active(state):
             raise PreventUpdate
-        return means_figure(state), top_figure(state), html.P(
+        key = (*neuron_key(state), snapshot_of(state))
+        return means_figure(*key), top_figure(*key), html.P(
             "Ablation replaces this neuron's activation and shows per-class probe accuracy before → after. "
             "Selectivity is neither necessary nor sufficient for importance (Leavitt & Morcos 2021): "
             "compare both.", className="nl-caption")
@@ -226,7 +228,7 @@ def register(app):
     def ablate(clicks, mode, state):
         if not clicks or not active(state):
             raise PreventUpdate
-        return controls.graph("neuron-ablation-graph", 250, ablation_figure(state, mode))
+        return controls.graph("neuron-ablation-graph", 250, ablation_figure(*neuron_key(state), snapshot_of(state), mode))
 
     @app.callback(Output("url", "search", allow_duplicate=True),
                   Input("neuron-layer", "value"), Input("neuron-index", "value"), State("state", "data"),
