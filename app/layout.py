@@ -9,7 +9,10 @@ from dash import dcc, html
 
 from app.theme import STATUS_COLORS
 
-TICK_MILLISECONDS = 2000
+# The page polls the data folder: briskly while something trains, slowly otherwise (new runs
+# started from a terminal still appear within IDLE_TICK_MILLISECONDS).
+BUSY_TICK_MILLISECONDS = 2000
+IDLE_TICK_MILLISECONDS = 10000
 
 
 def build_layout(views, train_panel, *, data_dir_label: str, allow_training: bool):
@@ -17,7 +20,8 @@ def build_layout(views, train_panel, *, data_dir_label: str, allow_training: boo
         dcc.Location(id="url", refresh="callback-nav"),
         dcc.Store(id="state"),
         dcc.Store(id="run-list"),
-        dcc.Interval(id="tick", interval=TICK_MILLISECONDS),
+        dcc.Interval(id="tick", interval=BUSY_TICK_MILLISECONDS),
+        dcc.Store(id="train-pending"),
         header(),
         progress_bar(),
         html.Div(id="message", className="nl-message", role="alert", hidden=True),

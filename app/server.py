@@ -146,6 +146,14 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
             raise PreventUpdate
         return urlstate.href(state, run=run_id)
 
+    @app.callback(Output("tick", "interval"), Input("state", "data"), Input("train-pending", "data"),
+                  State("tick", "interval"))
+    def set_polling(state, pending, current):
+        interval = tick_interval(state, pending)
+        if interval == current:
+            raise PreventUpdate
+        return interval
+
     @app.callback(Output("progress", "hidden"), Output("progress-fill", "style"),
                   Output("progress-text", "children"),
                   Input("state", "data"), Input("tick", "n_intervals"))
@@ -156,6 +164,12 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
             return True, dash.no_update, dash.no_update
         progress = training_progress(registry.info(state["run"]))
         return False, {"width": f"{progress['fraction']:.1%}"}, progress["text"]
+
+
+def tick_interval(state: dict | None, pending) -> int:
+    """Poll briskly while the open run trains or a run started here has not finished."""
+    busy = bool(pending) or (isinstance(state, dict) and state.get("status") == "running")
+    return layout.BUSY_TICK_MILLISECONDS if busy else layout.IDLE_TICK_MILLISECONDS
 
 
 def training_progress(info) -> dict:

@@ -58,8 +58,7 @@ def layout(*, enabled: bool):
                                     min=SEED_RANGE[0], max=SEED_RANGE[1])),
             html.Button("Start training", id="train-start", className="nl-button", n_clicks=0),
         ]),
-            html.Div(id="train-status", className="nl-train-status", role="status"),
-            dcc.Store(id="train-pending")]
+            html.Div(id="train-status", className="nl-train-status", role="status")]
     return html.Details(id="train-panel", className="nl-train", children=[
         html.Summary("Train a new run"), *body])
 

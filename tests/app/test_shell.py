@@ -144,3 +144,12 @@ def test_empty_data_folder_says_how_to_make_a_run(dash_duo, tmp_path, app_port):
     assert dash_duo.find_element(".nl-run-title").text == "no run open"
     screenshot(dash_duo, "shell-empty")
     assert dash_duo.get_logs() == []
+
+
+def test_polling_is_brisk_only_while_something_trains():
+    from app.layout import BUSY_TICK_MILLISECONDS, IDLE_TICK_MILLISECONDS
+    from app.server import tick_interval
+    assert tick_interval({"status": "completed"}, None) == IDLE_TICK_MILLISECONDS
+    assert tick_interval({"status": "running"}, None) == BUSY_TICK_MILLISECONDS
+    assert tick_interval({"status": "completed"}, {"run": "x", "opened": False}) == BUSY_TICK_MILLISECONDS
+    assert tick_interval(None, None) == IDLE_TICK_MILLISECONDS
