@@ -176,8 +176,9 @@ class RunRegistry:
         return sorted(summaries, key=lambda run: (run.created or "", run.run_id), reverse=True)
 
     def newest(self) -> str | None:
-        """The id of the newest run that can be opened, if any."""
+        """The id of the newest run that can be opened, preferring one with a snapshot to show."""
         usable = [summary for summary in self.summaries() if summary.broken is None]
+        usable.sort(key=lambda summary: summary.snapshots == 0)  # stable: newest first within each
         return usable[0].run_id if usable else None
 
 

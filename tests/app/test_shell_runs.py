@@ -61,3 +61,11 @@ def test_cache_is_in_process_unless_a_redis_url_is_given(monkeypatch):
     config = cache_config()
     assert config["CACHE_TYPE"] == "RedisCache" and config["CACHE_REDIS_URL"] == "redis://127.0.0.1:6399/0"
     assert cache_config("")["CACHE_TYPE"] == "SimpleCache"
+
+
+def test_newest_prefers_a_run_with_something_to_show(synthetic_run):
+    synthetic_run("older", snapshots=2)
+    registry = RunRegistry(synthetic_run.data_dir)
+    assert registry.newest() == "older"
+    synthetic_run("starting", snapshots=0, status="running")
+    assert registry.newest() == "older"
