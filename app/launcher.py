@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 from neurons.runformat import runs_dir, validate_run_id
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -67,16 +69,6 @@ def bounded(name: str, value, limits: tuple[int, int]) -> int:
     return value
 
 
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 class Launcher:
     """The one training process this data folder may have, started on request."""
 
@@ -94,7 +86,7 @@ class Launcher:
             pid = int(self.lock_path.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if pid > 0 and process_alive(pid) else None
+        return pid if pid > 0 and psutil.pid_exists(pid) else None
 
     def busy(self) -> bool:
         return self.current_pid() is not None
