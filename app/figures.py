@@ -214,9 +214,9 @@ def class_means_figure(means, *, best_digit: int, selectivity: float, d_prime: f
     means = np.asarray(means, dtype=float)
     digits = list(range(len(means)))
     colours = [HIGHLIGHT if digit == best_digit else theme.NEUTRAL for digit in digits]
-    subtitle = f"best digit {best_digit} · SI = {selectivity:.2f} (Morcos et al. 2018)"
+    subtitle = f"best digit {best_digit} · selectivity index {selectivity:.2f}"
     if d_prime is not None:
-        subtitle += f" · d′ = {d_prime:.2f}"
+        subtitle += f" · d′ {d_prime:.2f}"
     figure = go.Figure(go.Bar(x=digits, y=means, marker={"color": colours},
                               hovertemplate="digit %{x}<br>mean activation %{y:.3f}<extra></extra>"))
     figure.update_layout(**base_layout(title, subtitle, height=height))

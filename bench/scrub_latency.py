@@ -14,15 +14,13 @@ import argparse
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from werkzeug.serving import make_server
+
+from bench.browser import browser, serve, text_of, wait_until
 
 TARGET_MS = 30.0
 FIELD = "#neuron-field .js-plotly-plot"
@@ -34,34 +32,6 @@ document.querySelector(arguments[0]).on('plotly_afterplot', () => {
     if (scrub.start !== null) { scrub.samples.push(performance.now() - scrub.start); scrub.start = null; }
 });
 """
-
-
-def serve(data_dir: Path, port: int):
-    from app.server import create_app
-
-    server = make_server("127.0.0.1", port, create_app(data_dir, allow_training=False).server, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def browser():
-    from tests.conftest import BROWSER_FLAGS
-
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in BROWSER_FLAGS:
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options)
-
-
-def wait_until(condition, timeout: float = 30.0, interval: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise TimeoutError("the page did not get there in time")
 
 
 def measure(driver, steps: int, key) -> list[float]:
@@ -94,8 +64,7 @@ def run_benchmark(data_dir: Path, run_id: str, port: int, steps: int) -> bool:
         layer = run.hidden_layers[0]
         driver.get(f"http://127.0.0.1:{port}/?run={run_id}&view=neuron&layer={layer}&neuron=0")
         last = run.snapshot_count - 1
-        wait_until(lambda: f"Snapshot {last} of {last}:" in driver.execute_script(
-            "const label = document.getElementById('neuron-snapshot-label'); return label ? label.textContent : '';"))
+        wait_until(lambda: f"Snapshot {last} of {last}:" in text_of(driver, "neuron-snapshot-label"))
         print(f"run {run_id}: {run.snapshot_count} snapshots, layer {layer} ({run.units(layer)} neurons); "
               f"Chromium headless, {steps} keyboard steps per case")
         steps = min(steps, last)

@@ -111,7 +111,7 @@ def test_class_means_name_selectivity_and_best_digit():
     means = np.arange(10, dtype=float)
     figure = figures.class_means_figure(means, best_digit=9, selectivity=0.42, d_prime=1.5)
     subtitle = figure.layout.title.subtitle.text
-    assert "SI = 0.42" in subtitle and "d′ = 1.50" in subtitle and "best digit 9" in subtitle
+    assert "selectivity index 0.42" in subtitle and "d′ 1.50" in subtitle and "best digit 9" in subtitle
     assert figure.data[0].marker.color[9] == figures.HIGHLIGHT
 
 
