@@ -173,15 +173,19 @@ def tick_interval(state: dict | None, pending) -> int:
 
 
 def training_progress(info) -> dict:
-    """Epoch k of N and an estimate of the time left, from the manifest's per-epoch seconds."""
+    """Epoch k of N and an estimate of the time left, from the manifest's per-epoch seconds.
+
+    With early stopping N is only a ceiling, and the text says so."""
     done = len(info.history)
     planned = info.planned_epochs
     seconds = [row.get("seconds") for row in info.history if isinstance(row.get("seconds"), (int, float))]
     if not planned:
         return {"fraction": 0.0, "text": f"Training · epoch {done} done"}
-    text = f"Training · epoch {min(done + 1, planned)} of {planned}"
+    ceiling = bool((info.manifest.get("config") or {}).get("early_stopping"))
+    text = f"Training · epoch {min(done + 1, planned)} of {'at most ' if ceiling else ''}{planned}"
     if seconds and done < planned:
-        text += f" · about {format_duration(sum(seconds) / len(seconds) * (planned - done))} left"
+        left = format_duration(sum(seconds) / len(seconds) * (planned - done))
+        text += f" · {'at most' if ceiling else 'about'} {left} left"
     elif not seconds:
         text += " · estimating time left…"
     return {"fraction": min(done / planned, 1.0), "text": text}

@@ -14,14 +14,11 @@ up to --runs in all. Then, against `python -m app` in its own process:
   cached); "warm" repeats the same states. Target: p95 ≤ 50 ms per callback;
 - memory: resident set size of the app process after every run was opened (target ≤ 400 MB).
 
-The browser-side scrub redraw is measured by bench/scrub_timing.py (the neuron view's own
-benchmark) when it exists: its `measure(base_url, run_id) -> dict[str, float]` is called here and
-its figures printed.
+The browser-side scrub redraw (≤ 30 ms a step) has its own benchmark: bench/scrub_latency.py.
 """
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import statistics
@@ -132,16 +129,6 @@ def report_callbacks(label: str, times: dict[str, list[float]]) -> float:
     return worst
 
 
-def scrub_figures(base_url: str) -> None:
-    try:
-        scrub = importlib.import_module("bench.scrub_timing")
-    except ModuleNotFoundError:
-        print("\nscrub redraw: bench/scrub_timing.py not present, not measured here")
-        return
-    for name, value in scrub.measure(base_url, REFERENCE).items():
-        print(f"scrub redraw: {name} = {value:.2f}")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.app_latency", description=__doc__.split("\n")[0])
     parser.add_argument("--snapshots", type=int, default=100)
@@ -191,7 +178,6 @@ def main(argv=None) -> int:
             print(f"\nmemory: app process RSS {idle_memory:.0f} MB after start-up, {memory:.0f} MB "
                   f"after opening every view of all "
                   f"{args.runs} runs = {memory / MEMORY_TARGET_MB:.2f}× the {MEMORY_TARGET_MB:.0f} MB target")
-            scrub_figures(f"http://127.0.0.1:{args.port}")
         finally:
             stop(process)
     verdict = (statistics.median(startups) <= STARTUP_TARGET_S and worst_cold <= CALLBACK_TARGET_MS

@@ -70,6 +70,9 @@ def test_progress_counts_epochs_and_estimates_time_left():
     progress = training_progress(RunInfo("a", manifest, "running"))
     assert progress == {"fraction": 0.2, "text": "Training · epoch 3 of 10 · about 5 min 20 s left"}
     assert format_duration(0.2) == "1 s" and format_duration(7300) == "2 h 01 min"
+    manifest["config"]["early_stopping"] = True
+    assert training_progress(RunInfo("a", manifest, "running"))["text"] == (
+        "Training · epoch 3 of at most 10 · at most 5 min 20 s left")
 
 
 def test_newest_run_opens_and_the_picker_lists_every_run(dash_duo, synthetic_run, app_port):
