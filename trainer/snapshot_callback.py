@@ -99,10 +99,9 @@ class SnapshotCallback(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.monotonic() - self._epoch_started
-        self._append(f"epoch {epoch + 1}", epoch=epoch + 1, step=0)
         row = {"epoch": epoch + 1, **{key: _finite(value) for key, value in (logs or {}).items()},
                "seconds": round(seconds, 3)}
-        self.background.submit(self.writer.record_epoch, row)
+        self._append(f"epoch {epoch + 1}", epoch=epoch + 1, step=0, history_row=row)
         if self._steps_per_epoch is None:  # a dataset of unknown length: now we know it
             self._plan_inner_steps(self._steps_done)
 
@@ -147,9 +146,16 @@ class SnapshotCallback(keras.callbacks.Callback):
             raise
         self.run_id = run_id
 
-    def _append(self, label: str, *, epoch: int, step: int) -> None:
-        self.background.submit(self.writer.append_snapshot, layer_map.read_weights(self._layers),
-                               label=label, epoch=epoch, step=step)
+    def _append(self, label: str, *, epoch: int, step: int, history_row: dict | None = None) -> None:
+        self.background.submit(self._write_snapshot, layer_map.read_weights(self._layers),
+                               label=label, epoch=epoch, step=step, history_row=history_row)
+
+    def _write_snapshot(self, weights, *, history_row: dict | None, **position) -> None:
+        """On the writer thread. An epoch's history row rides on its snapshot's manifest update:
+        one manifest write per epoch instead of two, and readers see both at once."""
+        if history_row is not None:
+            self.writer.manifest["history"].append(history_row)
+        self.writer.append_snapshot(weights, **position)
 
     def _snapshot_holding_current_weights(self) -> int:
         """The newest end-of-epoch snapshot equal to the model's weights (early stopping may have
