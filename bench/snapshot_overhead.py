@@ -12,6 +12,7 @@ Target: ours ≤ 1.03 and below TensorBoard's.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import statistics
 import sys
@@ -82,6 +83,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=6)
     args = parser.parse_args()
+    if importlib.util.find_spec("tensorboard") is None:
+        sys.exit("the TensorBoard comparison needs the tensorboard package: pip install tensorboard==2.21.0")
     config = presets.resolve("final", {})
     dataset = data.load("sample", None, digits=config["digits"])
     x, y = data.model_inputs(dataset.train[0]), dataset.train[1]
