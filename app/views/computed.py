@@ -146,3 +146,14 @@ def shown_digit(state: dict) -> int:
         return int(state["digit"])
     example = state["example"] if state.get("example") is not None else 0
     return int(np.argmax(probe_probabilities(*key_of(state), state["snapshot"])[example]))
+
+
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+def output_for(run, digit: int) -> tuple[int, float, str]:
+    """(output unit, sign, logit name) that speak for `digit`. A single sigmoid logit z argues
+    for class 1, so class 0 reads it negated, as −z."""
+    if run.output_units == 1:
+        return (0, 1.0, "z") if digit == 1 else (0, -1.0, "−z")
+    return digit, 1.0, "z" + str(digit).translate(SUBSCRIPTS)

@@ -43,17 +43,9 @@ def active(state) -> bool:
     return controls.showing(state, VIEW)
 
 
-def chain_arguments(run, digit: int) -> tuple[int, float]:
-    """Output unit and sign whose chain speaks for `digit`: a single sigmoid logit argues for
-    class 1, so class 0 reads its chain negated."""
-    if run.output_units == 1:
-        return 0, (1.0 if digit == 1 else -1.0)
-    return digit, 1.0
-
-
 def chain_of(run_id: str, snapshot_count: int, snapshot: int, digit: int, mode: str, example: int) -> dict:
     run = get_run(run_id)
-    unit, sign = chain_arguments(run, digit)
+    unit, sign, _ = computed.output_for(run, digit)
     chain = computed.digit_chain(run_id, snapshot_count, unit, snapshot, "raw" if mode == "raw" else "weights",
                                  example if mode == "example" else None)
     return {name: sign * np.asarray(values) for name, values in chain.items()}
@@ -69,14 +61,16 @@ def layer_subtitle(run, layer: str, mode: str, digit: int) -> str:
     else:
         formula = f"c_{position + 1} = s ⊙ (W (D c_{position + 2}))"
     gate = " with gates D from the current example" if mode == "example" else ""
-    return f"{formula}{gate}: how much logit z_{digit} moves per unit of each neuron's activation"
+    logit = computed.output_for(run, digit)[2]
+    return f"{formula}{gate}: how much logit {logit} moves per unit of each neuron's activation"
 
 
-def pixel_subtitle(mode: str, digit: int, example: int) -> str:
+def pixel_subtitle(run, mode: str, digit: int, example: int) -> str:
+    logit = computed.output_for(run, digit)[2]
     return {
         "weights": "c₀ = W₁ c₁, BN scales folded in, every ReLU gate open (weights only)",
         "raw": f"c₀ = W₁W₂⋯W_out[:, {digit}], no BN scales (the blog's view)",
-        "example": f"c₀ = ∂z_{digit}/∂x for probe example #{example}: the gradient of the logit",
+        "example": f"c₀ = ∂{logit}/∂x for probe example #{example}: the gradient of the logit",
     }[mode]
 
 
@@ -94,7 +88,7 @@ def digit_figures(run_id: str, snapshot_count: int, snapshot: int, digit: int, m
             title=f"{layer}: contribution of each neuron to digit {digit}",
             subtitle=layer_subtitle(run, layer, mode, digit), height=270)))
     pixels = figures.field_heatmap(chain["pixels"], title=f"Pixels → digit {digit} at {run.snapshot_labels[snapshot]}",
-                                   subtitle=pixel_subtitle(mode, digit, example), height=400, colorbar_title="c₀")
+                                   subtitle=pixel_subtitle(run, mode, digit, example), height=400, colorbar_title="c₀")
     probabilities = computed.probe_probabilities(run_id, snapshot_count, snapshot)[example]
     bars = figures.probability_bars(
         probabilities, selected=digit, true_label=int(run.probe_labels[example]), height=230,

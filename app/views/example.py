@@ -15,7 +15,6 @@ from app.views import computed, controls
 VIEW = "example"
 LABEL = "Example"
 IG_STEPS = 64
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def layout():
@@ -87,29 +86,29 @@ def example_figures(run_id: str, snapshot_count: int, snapshot: int, example: in
         activations[layer][example], generalized[layer], height=240, title=f"{layer}: activations of example #{example}",
         subtitle=f"grey bars: this example · orange marks: generalised {true_label} (mean over probe {true_label}s)")
         for layer in run.hidden_layers]
-    gradient, integrated = attribution_figures(run, computed.attributions(
-        run_id, snapshot_count, example, 0 if run.output_units == 1 else digit, snapshot), digit)
+    unit, sign, logit = computed.output_for(run, digit)
+    maps = computed.attributions(run_id, snapshot_count, example, unit, snapshot)
+    gradient, integrated = attribution_figures({name: sign * values for name, values in maps.items()}, logit)
     return {
         "image": figures.digit_image(run.probe_images[example], height=260, title=f"Example #{example}: a {true_label}",
                                      subtitle="probe digit (held-out test set), ink 0–255"),
         "probabilities": figures.probability_bars(probabilities, selected=digit, true_label=true_label, height=220,
                                                   title="Predicted probabilities",
-                                                  subtitle="orange: the digit whose logit is attributed"),
+                                                  subtitle="orange: the digit attributed"),
         "layers": layers, "gradient": gradient, "integrated": integrated,
     }
 
 
-def attribution_figures(run, maps: dict, digit: int):
-    logit = "z" if run.output_units == 1 else "z" + str(digit).translate(SUBSCRIPTS)
+def attribution_figures(maps: dict, logit: str):
     limit = figures.symmetric_limit(np.concatenate([maps["gradient_x_input"].ravel(),
                                                     maps["integrated_gradients"].ravel()]))
     total = float(maps["integrated_gradients"].sum())
     gradient = figures.field_heatmap(maps["gradient_x_input"], limit=limit, height=300, colorbar_title="attribution",
                                      title=f"Gradient × input of logit {logit}",
-                                     subtitle="x ⊙ ∂z/∂x; the logit, not the probability")
+                                     subtitle=f"x ⊙ ∂{logit}/∂x; the logit, not the probability")
     integrated = figures.field_heatmap(maps["integrated_gradients"], limit=limit, height=300, colorbar_title="attribution",
                                        title=f"Integrated gradients of logit {logit}",
-                                       subtitle=f"{IG_STEPS} steps, black baseline · Σ = {total:.3g} ≈ z(x) − z(0)")
+                                       subtitle=f"{IG_STEPS} steps, black baseline · Σ = {total:.3g} ≈ {logit}(x) − {logit}(0)")
     return gradient, integrated
 
 
