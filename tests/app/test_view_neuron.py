@@ -8,6 +8,8 @@ from selenium.webdriver.common.keys import Keys
 
 from app.server import create_app
 from neurons import open_run
+from neurons.runformat import RunWriter
+from tests.conftest import random_weights
 
 FIELD = "#neuron-field .js-plotly-plot"
 LABEL = "#neuron-snapshot-label"
@@ -101,4 +103,18 @@ def test_choosing_a_deeper_neuron_shows_expanded_weights(dash_duo, neuron_page):
     dash_duo.wait_for_contains_text("#neuron-field", "expanded weights")
     np.testing.assert_allclose(shown_field(dash_duo), run.receptive_field("dense_2", 0, 5), atol=1e-5)
     assert "layer=dense_2" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []
+
+
+def test_a_live_run_s_new_snapshot_reaches_the_scrubber(dash_duo, synthetic_run, app_port):
+    path = synthetic_run("live", units=(16, 8), snapshots=3, status="running")
+    dash_duo.start_server(create_app(synthetic_run.data_dir, allow_training=False), port=app_port)
+    dash_duo.driver.get(f"{dash_duo.server_url}/?run=live&view=neuron&layer=dense_1&neuron=2")
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 2: epoch 2", timeout=15)
+
+    writer = RunWriter.reopen(path)
+    weights = random_weights(writer.manifest["layers"], np.random.default_rng(5))
+    writer.append_snapshot(weights, label="epoch 3", epoch=3, step=0)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 3 of 3: epoch 3", timeout=15)
+    np.testing.assert_allclose(shown_field(dash_duo), open_run(path).receptive_field("dense_1", 2, 3), atol=1e-6)
     assert dash_duo.get_logs() == []
