@@ -127,6 +127,7 @@ def test_accuracy_before_after_names_overall_accuracy():
     figure = figures.accuracy_before_after(before, after, overall_before=0.9, overall_after=0.8,
                                            title="Ablate", subtitle="mean")
     assert [trace.name for trace in figure.data] == ["before (90.0% overall)", "after (80.0% overall)"]
+    assert list(figure.data[1].text) == ["-10.0"] * 10
 
 
 def test_activation_comparison_overlays_class_mean(rng):
