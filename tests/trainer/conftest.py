@@ -1,6 +1,4 @@
 """Trainer fixtures: one tiny real training run per session, and a smaller sample for quick runs."""
-import contextlib
-import io
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -9,19 +7,11 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from tests.trainer.helpers import run_cli  # noqa: E402
 from trainer import data  # noqa: E402
-from trainer.cli import main  # noqa: E402
 
 SMALL_SAMPLE_SIZE = 1_500
 SMALL_TEST_SIZE = 300
-
-
-def run_cli(*argv) -> tuple[int, str]:
-    """`python -m trainer ARGV` in this process; returns (exit status, stdout)."""
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output):
-        status = main([str(arg) for arg in argv])
-    return status, output.getvalue()
 
 
 @pytest.fixture(scope="session")
