@@ -121,3 +121,18 @@ def test_unbuilt_model_is_refused_before_training():
     model = keras.Sequential([keras.layers.Dense(10)])
     with pytest.raises(UnsupportedModel, match="keras.Input"):
         describe(model)
+
+
+def test_dataset_of_unknown_length_gets_inner_snapshots_from_its_second_epoch(digits, tmp_path):
+    import tensorflow as tf
+    train_x, train_y, _, _ = digits
+    batches = tf.data.Dataset.from_tensor_slices((data.model_inputs(train_x), train_y)) \
+        .filter(lambda image, label: True).batch(64)
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(batches, epochs=2, verbose=0,
+              callbacks=[SnapshotCallback(tmp_path, "stream", probe=digits[2:], snapshots_per_epoch=2)])
+    manifest = read_manifest(tmp_path / "runs" / "stream")
+    assert [s["label"] for s in manifest["snapshots"]] == ["init", "epoch 1", "epoch 2 · step 5", "epoch 2"]
+    assert manifest["config"]["steps_per_epoch"] is None
