@@ -77,7 +77,10 @@
             text: frames.titles[kind],
             subtitle: Object.assign({}, base.layout.title.subtitle, {text: frames.subtitles[kind]}),
         });
-        return {data: [trace], layout: Object.assign({}, base.layout, {title: title})};
+        const layout = Object.assign({}, base.layout, {title: title});
+        // The heatmap sets every colour and font it uses; merging the template costs ~20% of a step.
+        delete layout.template;
+        return {data: [trace], layout: layout};
     }
 
     function caption(frames, t, kind, scaling, limit) {
