@@ -35,8 +35,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(command=run_train, parser=train)
     listing = commands.add_parser("list", parents=[common], help="one line per run")
     listing.set_defaults(command=run_list)
-    resume = commands.add_parser("resume", parents=[common],
-                                 help="continue an interrupted run from its last finished epoch")
+    resume = commands.add_parser(
+        "resume", parents=[common], help="continue an interrupted run from its last finished epoch",
+        description="Continue an interrupted or failed run from its last end-of-epoch snapshot. Restored: "
+                    "weights, optimizer state, early stopping's best epoch and patience. Not restored: the "
+                    "random state, so batch order and dropout masks differ from an uninterrupted run; "
+                    "the interrupted epoch starts again from its first batch.")
     resume.add_argument("run_id", type=checked(validate_run_id), metavar="RUN_ID")
     resume.set_defaults(command=run_resume)
     return parser
@@ -143,14 +147,13 @@ def run_train(args) -> int:
 def run_resume(args) -> int:
     from trainer import training
     try:
-        outcome, note = training.resume(args.data_dir, args.run_id)
+        outcome = training.resume(args.data_dir, args.run_id)
     except BrokenRun as error:
         return fail(f"run {args.run_id} cannot be read: {error}")
     except (training.CannotResume, training.data.DatasetUnavailable) as error:
         return fail(str(error))
     except OSError as error:
         return fail(f"cannot resume run {args.run_id}: {error.strerror or error}")
-    print(note)
     return report(outcome)
 
 

@@ -42,7 +42,7 @@ def train(config: dict, *, data_dir: Path, run_id: str | None) -> Outcome:
     return fit(model, dataset, config, snapshots, stopping, initial_epoch=0)
 
 
-def resume(data_dir: Path, run_id: str) -> tuple[Outcome, str]:
+def resume(data_dir: Path, run_id: str, *, announce=print) -> Outcome:
     """Continue an interrupted or failed run from its last end-of-epoch snapshot.
 
     Restored: weights (incl. batch-norm statistics), optimizer state saved at that epoch, early
@@ -71,8 +71,9 @@ def resume(data_dir: Path, run_id: str) -> tuple[Outcome, str]:
         stopping = resumed_early_stopping(model, described, stored, writer.manifest, config)
     layer_map.write_weights(described, keras_layout(stored, last["index"]))
     note = optimizer_state.restore(model, path / optimizer_state.STATE_FILE, epochs_done=epochs_done)
+    announce(f"resuming run {run_id} after epoch {epochs_done}; {note}")
     snapshots = SnapshotCallback.continuing(writer, snapshots_per_epoch=config["snapshots_per_epoch"])
-    return fit(model, dataset, config, snapshots, stopping, initial_epoch=epochs_done), note
+    return fit(model, dataset, config, snapshots, stopping, initial_epoch=epochs_done)
 
 
 def check_resumable(manifest: dict) -> None:
