@@ -38,18 +38,35 @@ def titled(text: str, subtitle: str | None = None) -> dict:
     return title
 
 
-def base_layout(title: str, subtitle: str | None, *, height: int) -> dict:
-    return theme.figure_layout(title=titled(title, subtitle), height=height,
-                               font={"family": theme.FONT_FAMILY, "size": 12, "color": theme.INK},
-                               margin={"l": 52, "r": 16, "t": 64, "b": 40})
+def figure_of(traces: list[dict], layout: dict) -> go.Figure:
+    """One figure, validated once. No Plotly template: merging one (even the default) costs ~8 ms
+    a figure, so the little of its look we want is spelt out in chart_layout and image_layout."""
+    return go.Figure(data=traces, layout={"template": {}, **layout})
 
 
-def square_axes(figure: go.Figure, colorbar: bool = True) -> go.Figure:
-    """Image axes (the theme's heatmap style) with room at the top for a two-line title."""
-    theme.heatmap_style(figure, colorbar=colorbar)
-    figure.update_layout(title=figure.layout.title.to_plotly_json() | {"xref": "container", "x": 0.01},
-                         margin={"l": 8, "r": 8, "t": 64, "b": 8})
-    return figure
+def chart_layout(title: str, subtitle: str | None, *, height: int, xaxis: dict | None = None,
+                 yaxis: dict | None = None, **extra) -> dict:
+    """Layout of a chart with axes: the theme's font and margins, light grid lines."""
+    plain_axis = {"gridcolor": theme.GRID, "zerolinecolor": theme.GRID, "linecolor": theme.GRID,
+                  "ticks": "", "automargin": True}
+    layout = theme.figure_layout(title=titled(title, subtitle), height=height,
+                                 font={"family": theme.FONT_FAMILY, "size": 12, "color": theme.INK},
+                                 margin={"l": 52, "r": 16, "t": 64, "b": 40})
+    layout.pop("template", None)
+    return layout | {"xaxis": plain_axis | (xaxis or {}), "yaxis": plain_axis | (yaxis or {}), **extra}
+
+
+def image_layout(title: str, subtitle: str | None, *, height: int, bottom: int = 8, **extra) -> dict:
+    """Layout of an image: row 0 at the top, square pixels, no tick clutter."""
+    hidden = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False, "showline": False,
+              "constrain": "domain"}
+    layout = chart_layout(title, subtitle, height=height, xaxis=hidden,
+                          yaxis=hidden | {"autorange": "reversed", "scaleanchor": "x", "scaleratio": 1})
+    layout["title"] |= {"xref": "container", "x": 0.01}
+    return layout | {"margin": {"l": 8, "r": 8, "t": 64, "b": bottom}, **extra}
+
+
+COLORBAR = {"thickness": 12, "outlinewidth": 0, "len": 0.85}
 
 
 def field_heatmap(field, *, title: str, subtitle: str, limit: float | None = None,
@@ -57,12 +74,10 @@ def field_heatmap(field, *, title: str, subtitle: str, limit: float | None = Non
     """One 28×28 field on the shared zero-centred diverging scale, limits ±limit."""
     field = np.asarray(field, dtype=np.float32).reshape(SIDE, SIDE)
     limit = symmetric_limit(field) if limit is None else float(limit)
-    figure = go.Figure(go.Heatmap(
-        z=field, zmin=-limit, zmax=limit, zmid=None, colorscale=theme.DIVERGING,
-        colorbar={"thickness": 10, "len": 0.8, "title": {"text": colorbar_title, "side": "right"}},
-        hovertemplate="row %{y}, column %{x}<br>%{z:.4g}<extra></extra>"))
-    figure.update_layout(**base_layout(title, subtitle, height=height))
-    return square_axes(figure)
+    heatmap = {"type": "heatmap", "z": field, "zmin": -limit, "zmax": limit, "colorscale": theme.DIVERGING,
+               "colorbar": COLORBAR | {"title": {"text": colorbar_title, "side": "right"}},
+               "hovertemplate": "row %{y}, column %{x}<br>%{z:.4g}<extra></extra>"}
+    return figure_of([heatmap], image_layout(title, subtitle, height=height))
 
 
 def tile_fields(fields, columns: int, gap: int = TILE_GAP):
@@ -99,18 +114,18 @@ def mosaic_figure(fields, neurons, *, title: str, subtitle: str, per_tile: bool 
     neuron_map = np.where(owner >= 0, neurons[np.maximum(owner, 0)], -1).astype(np.int16)
     limit = 1.0 if per_tile else symmetric_limit(image)
     value_label = "relative value" if per_tile else "value"
-    figure = go.Figure(go.Heatmap(
-        z=image, customdata=neuron_map, zmin=-limit, zmax=limit, colorscale=theme.DIVERGING,
-        hoverongaps=False, colorbar={"thickness": 10, "len": 0.7},
-        hovertemplate=f"neuron %{{customdata}}<br>{value_label} %{{z:.3g}}<extra></extra>"))
-    rows = image.shape[0] // (SIDE + TILE_GAP) + 1
-    figure.update_layout(**base_layout(title, subtitle, height=height or min(560, 90 + rows * 70)))
+    heatmap = {"type": "heatmap", "z": image, "customdata": neuron_map, "zmin": -limit, "zmax": limit,
+               "colorscale": theme.DIVERGING, "hoverongaps": False, "colorbar": COLORBAR | {"len": 0.7},
+               "hovertemplate": f"neuron %{{customdata}}<br>{value_label} %{{z:.3g}}<extra></extra>"}
+    shapes = []
     if selected is not None and selected in set(neurons.tolist()):
         position = int(np.flatnonzero(neurons == selected)[0])
         top, left = (position // columns) * (SIDE + TILE_GAP), (position % columns) * (SIDE + TILE_GAP)
-        figure.add_shape(type="rect", x0=left - 1, x1=left + SIDE, y0=top - 1, y1=top + SIDE,
-                         line={"color": HIGHLIGHT, "width": 3})
-    return square_axes(figure)
+        shapes.append({"type": "rect", "x0": left - 1, "x1": left + SIDE, "y0": top - 1, "y1": top + SIDE,
+                       "line": {"color": HIGHLIGHT, "width": 3}})
+    rows = image.shape[0] // (SIDE + TILE_GAP) + 1
+    return figure_of([heatmap], image_layout(title, subtitle, height=height or min(560, 90 + rows * 70),
+                                             shapes=shapes))
 
 
 def neuron_at(click_data) -> int | None:
@@ -137,23 +152,22 @@ def neuron_bars(values, neurons, *, title: str, subtitle: str, highlight: int | 
     order = np.argsort(-values, kind="stable")
     values, neurons = values[order], neurons[order]
     labels = [f"n{neuron}" for neuron in neurons]
-    colours = signed_colours(values)
     outline = [HIGHLIGHT if neuron == highlight else "rgba(0,0,0,0)" for neuron in neurons]
     # customdata as a plain list: Plotly leaves a typed array out of a bar's click data.
-    figure = go.Figure(go.Bar(
-        x=labels, y=values, customdata=neurons.tolist(), marker={"color": colours, "line": {"color": outline, "width": 3}},
-        hovertemplate=f"neuron %{{customdata}}<br>{value_label} %{{y:.4g}}<br>click to open<extra></extra>"))
-    figure.update_layout(**base_layout(title, subtitle, height=height))
-    figure.update_layout(bargap=0.15, showlegend=False)
-    figure.update_xaxes(title_text="neuron (sorted by value)", showticklabels=len(labels) <= 40,
-                        tickfont={"size": 9}, type="category")
-    figure.update_yaxes(title_text=value_label, zeroline=True, zerolinecolor=theme.MUTED)
+    bars = {"type": "bar", "x": labels, "y": values, "customdata": neurons.tolist(),
+            "marker": {"color": signed_colours(values), "line": {"color": outline, "width": 3}},
+            "hovertemplate": f"neuron %{{customdata}}<br>{value_label} %{{y:.4g}}<br>click to open<extra></extra>"}
+    annotations = []
     if highlight is not None and highlight in set(neurons.tolist()):
         position = int(np.flatnonzero(neurons == highlight)[0])
-        figure.add_annotation(x=labels[position], y=values[position], text=highlight_label or f"n{highlight}",
-                              showarrow=True, arrowhead=2, ax=30, ay=-30,
-                              font={"color": HIGHLIGHT}, bgcolor="rgba(255,255,255,0.8)")
-    return figure
+        annotations.append({"x": labels[position], "y": values[position], "text": highlight_label or f"n{highlight}",
+                            "showarrow": True, "arrowhead": 2, "ax": 30, "ay": -30,
+                            "font": {"color": HIGHLIGHT}, "bgcolor": "rgba(255,255,255,0.8)"})
+    return figure_of([bars], chart_layout(
+        title, subtitle, height=height, bargap=0.15, showlegend=False, annotations=annotations,
+        xaxis={"title": {"text": "neuron (sorted by value)"}, "showticklabels": len(labels) <= 40,
+               "tickfont": {"size": 9}, "type": "category"},
+        yaxis={"title": {"text": value_label}, "zeroline": True, "zerolinecolor": theme.MUTED}))
 
 
 def probability_bars(probabilities, *, title: str, subtitle: str, selected: int | None = None,
@@ -162,15 +176,13 @@ def probability_bars(probabilities, *, title: str, subtitle: str, selected: int 
     probabilities = np.asarray(probabilities, dtype=float)
     digits = list(range(len(probabilities)))
     colours = [HIGHLIGHT if digit == selected else theme.NEUTRAL for digit in digits]
-    figure = go.Figure(go.Bar(
-        x=digits, y=probabilities, customdata=digits, marker={"color": colours},
-        hovertemplate="digit %{x}<br>p = %{y:.3f}<extra></extra>"))
-    figure.update_layout(**base_layout(title, subtitle, height=height))
+    bars = {"type": "bar", "x": digits, "y": probabilities, "customdata": digits, "marker": {"color": colours},
+            "hovertemplate": "digit %{x}<br>p = %{y:.3f}<extra></extra>"}
     # The true digit is named under its bar: an arrow above a bar near p = 1 would hit the title.
     ticks = [f"{digit}<br><b>true</b>" if digit == true_label else str(digit) for digit in digits]
-    figure.update_xaxes(title_text=None, tickmode="array", tickvals=digits, ticktext=ticks)
-    figure.update_yaxes(title_text="probability", range=[0, 1.05])
-    return figure
+    return figure_of([bars], chart_layout(
+        title, subtitle, height=height, xaxis={"tickmode": "array", "tickvals": digits, "ticktext": ticks, "tickangle": 0},
+        yaxis={"title": {"text": "probability"}, "range": [0, 1.05]}))
 
 
 def metric_curve(values, labels, current: int, *, title: str, subtitle: str, value_label: str,
@@ -179,20 +191,19 @@ def metric_curve(values, labels, current: int, *, title: str, subtitle: str, val
     values = np.asarray(values, dtype=float)
     steps = list(range(len(values)))
     current = int(np.clip(current, 0, len(values) - 1))
-    figure = go.Figure([
-        go.Scatter(x=steps, y=plain_list(values), mode="lines+markers", customdata=list(labels),
-                   line={"color": theme.NEUTRAL}, marker={"size": 4},
-                   hovertemplate="%{customdata}<br>" + value_label + " %{y:.3f}<extra></extra>"),
-        go.Scatter(x=[current], y=plain_list(values[current:current + 1]), mode="markers",
-                   marker={"size": 11, "color": HIGHLIGHT}, hoverinfo="skip"),
-    ])
-    figure.update_layout(**base_layout(title, subtitle, height=height), showlegend=False)
-    figure.add_shape(type="line", x0=current, x1=current, yref="paper", y0=0, y1=1,
-                     line={"color": HIGHLIGHT, "width": 1, "dash": "dot"})
-    figure.update_xaxes(title_text="snapshot", tickmode="array", tickvals=tick_positions(len(steps)),
-                        ticktext=[labels[i] for i in tick_positions(len(steps))])
-    figure.update_yaxes(title_text=value_label)
-    return figure
+    line = {"type": "scatter", "x": steps, "y": plain_list(values), "mode": "lines+markers",
+            "customdata": list(labels), "line": {"color": theme.NEUTRAL}, "marker": {"size": 4},
+            "hovertemplate": "%{customdata}<br>" + value_label + " %{y:.3f}<extra></extra>"}
+    marker = {"type": "scatter", "x": [current], "y": plain_list(values[current:current + 1]), "mode": "markers",
+              "marker": {"size": 11, "color": HIGHLIGHT}, "hoverinfo": "skip"}
+    shape = {"type": "line", "x0": current, "x1": current, "yref": "paper", "y0": 0, "y1": 1,
+             "line": {"color": HIGHLIGHT, "width": 1, "dash": "dot"}}
+    ticks = tick_positions(len(steps))
+    return figure_of([line, marker], chart_layout(
+        title, subtitle, height=height, showlegend=False, shapes=[shape],
+        xaxis={"title": {"text": "snapshot"}, "tickmode": "array", "tickvals": ticks,
+               "ticktext": [labels[i] for i in ticks]},
+        yaxis={"title": {"text": value_label}}))
 
 
 def plain_list(values) -> list:
@@ -216,12 +227,11 @@ def class_means_figure(means, *, best_digit: int, selectivity: float, d_prime: f
     subtitle = f"best digit {best_digit} · selectivity index {selectivity:.2f}"
     if d_prime is not None:
         subtitle += f" · d′ {d_prime:.2f}"
-    figure = go.Figure(go.Bar(x=digits, y=means, marker={"color": colours},
-                              hovertemplate="digit %{x}<br>mean activation %{y:.3f}<extra></extra>"))
-    figure.update_layout(**base_layout(title, subtitle, height=height))
-    figure.update_xaxes(title_text="digit class", tickmode="array", tickvals=digits)
-    figure.update_yaxes(title_text="mean activation")
-    return figure
+    bars = {"type": "bar", "x": digits, "y": means, "marker": {"color": colours},
+            "hovertemplate": "digit %{x}<br>mean activation %{y:.3f}<extra></extra>"}
+    return figure_of([bars], chart_layout(
+        title, subtitle, height=height, yaxis={"title": {"text": "mean activation"}},
+        xaxis={"title": {"text": "digit class"}, "tickmode": "array", "tickvals": digits}))
 
 
 def digit_gallery(images, captions, *, title: str, subtitle: str, columns: int | None = None,
@@ -230,25 +240,21 @@ def digit_gallery(images, captions, *, title: str, subtitle: str, columns: int |
     images = np.asarray(images, dtype=np.float32).reshape(-1, SIDE, SIDE)
     columns = columns or max(1, len(images))
     image, _ = tile_fields(images, columns, gap=GALLERY_GAP)
-    figure = go.Figure(go.Heatmap(z=image, zmin=0, zmax=255, colorscale="Greys", showscale=False,
-                                  hoverinfo="skip"))
+    heatmap = {"type": "heatmap", "z": image, "zmin": 0, "zmax": 255, "colorscale": "Greys", "showscale": False,
+               "hoverinfo": "skip"}
     pitch = SIDE + GALLERY_GAP
-    for index, caption in enumerate(captions):
-        figure.add_annotation(x=(index % columns) * pitch + SIDE / 2, y=(index // columns) * pitch + SIDE + 1,
-                              text=caption, showarrow=False, yanchor="top", font={"size": 10})
-    figure.update_layout(**base_layout(title, subtitle, height=height))
-    square_axes(figure, colorbar=False)
-    figure.update_layout(margin={"l": 8, "r": 8, "t": 64, "b": 24})
-    return figure
+    annotations = [{"x": (index % columns) * pitch + SIDE / 2, "y": (index // columns) * pitch + SIDE + 1,
+                    "text": caption, "showarrow": False, "yanchor": "top", "font": {"size": 10}}
+                   for index, caption in enumerate(captions)]
+    return figure_of([heatmap], image_layout(title, subtitle, height=height, bottom=24, annotations=annotations))
 
 
 def digit_image(image, *, title: str, subtitle: str, height: int = 240) -> go.Figure:
     """One probe digit, grey scale, ink dark."""
     image = np.asarray(image, dtype=np.float32).reshape(SIDE, SIDE)
-    figure = go.Figure(go.Heatmap(z=image, zmin=0, zmax=255, colorscale="Greys", showscale=False,
-                                  hovertemplate="row %{y}, column %{x}<br>ink %{z:.0f}/255<extra></extra>"))
-    figure.update_layout(**base_layout(title, subtitle, height=height))
-    return square_axes(figure, colorbar=False)
+    heatmap = {"type": "heatmap", "z": image, "zmin": 0, "zmax": 255, "colorscale": "Greys", "showscale": False,
+               "hovertemplate": "row %{y}, column %{x}<br>ink %{z:.0f}/255<extra></extra>"}
+    return figure_of([heatmap], image_layout(title, subtitle, height=height))
 
 
 def accuracy_before_after(before, after, *, overall_before: float, overall_after: float,
@@ -258,19 +264,18 @@ def accuracy_before_after(before, after, *, overall_before: float, overall_after
     digits = list(range(len(before)))
     # Ablating one neuron often moves accuracy by a point or two: write the change on each bar.
     changes = [f"{100 * (late - early):+.1f}" for early, late in zip(before, after)]
-    figure = go.Figure([
-        go.Bar(x=digits, y=before, name=f"before ({overall_before:.1%} overall)", marker={"color": theme.NEUTRAL},
-               hovertemplate="digit %{x}<br>before %{y:.1%}<extra></extra>"),
-        go.Bar(x=digits, y=after, name=f"after ({overall_after:.1%} overall)", marker={"color": HIGHLIGHT},
-               text=changes, textposition="outside", textfont={"size": 10},
-               hovertemplate="digit %{x}<br>after %{y:.1%} (%{text} points)<extra></extra>"),
-    ])
-    figure.update_layout(**base_layout(title, f"{subtitle} · numbers: change in percentage points", height=height),
-                         barmode="group", legend={"orientation": "h", "y": -0.3, "x": 0})
-    figure.update_layout(margin={"l": 48, "r": 16, "t": 62, "b": 60})
-    figure.update_xaxes(title_text=None, tickmode="array", tickvals=digits, ticktext=[f"digit {d}" for d in digits])
-    figure.update_yaxes(title_text="accuracy", tickformat=".0%", range=[0, 1.15])
-    return figure
+    traces = [
+        {"type": "bar", "x": digits, "y": before, "name": f"before ({overall_before:.1%} overall)",
+         "marker": {"color": theme.NEUTRAL}, "hovertemplate": "digit %{x}<br>before %{y:.1%}<extra></extra>"},
+        {"type": "bar", "x": digits, "y": after, "name": f"after ({overall_after:.1%} overall)",
+         "marker": {"color": HIGHLIGHT}, "text": changes, "textposition": "outside", "textfont": {"size": 10},
+         "hovertemplate": "digit %{x}<br>after %{y:.1%} (%{text} points)<extra></extra>"},
+    ]
+    return figure_of(traces, chart_layout(
+        title, f"{subtitle} · numbers: change in percentage points", height=height, barmode="group",
+        legend={"orientation": "h", "y": -0.3, "x": 0}, margin={"l": 48, "r": 16, "t": 62, "b": 60},
+        xaxis={"tickmode": "array", "tickvals": digits, "ticktext": [f"digit {d}" for d in digits]},
+        yaxis={"title": {"text": "accuracy"}, "tickformat": ".0%", "range": [0, 1.15]}))
 
 
 def activation_comparison(example, generalized, *, title: str, subtitle: str,
@@ -278,18 +283,18 @@ def activation_comparison(example, generalized, *, title: str, subtitle: str,
     """One example's activations per neuron beside its class's mean (the generalised digit)."""
     example, generalized = np.asarray(example, dtype=float), np.asarray(generalized, dtype=float)
     neurons = list(range(len(example)))
-    figure = go.Figure([
-        go.Bar(x=neurons, y=example, name="this example", marker={"color": theme.NEUTRAL},
-               customdata=neurons, hovertemplate="neuron %{x}<br>activation %{y:.3f}<extra></extra>"),
-        go.Scatter(x=neurons, y=generalized, name="generalised digit (class mean)", mode="markers",
-                   marker={"color": HIGHLIGHT, "size": 5, "symbol": "line-ew-open", "line": {"width": 2}},
-                   hovertemplate="neuron %{x}<br>class mean %{y:.3f}<extra></extra>"),
-    ])
+    traces = [
+        {"type": "bar", "x": neurons, "y": example, "name": "this example", "marker": {"color": theme.NEUTRAL},
+         "customdata": neurons, "hovertemplate": "neuron %{x}<br>activation %{y:.3f}<extra></extra>"},
+        {"type": "scatter", "x": neurons, "y": generalized, "name": "generalised digit (class mean)",
+         "mode": "markers",
+         "marker": {"color": HIGHLIGHT, "size": 5, "symbol": "line-ew-open", "line": {"width": 2}},
+         "hovertemplate": "neuron %{x}<br>class mean %{y:.3f}<extra></extra>"},
+    ]
     # The caller's subtitle names both series; a legend would crowd a short chart.
-    figure.update_layout(**base_layout(title, subtitle, height=height), bargap=0.1, showlegend=False)
-    figure.update_xaxes(title_text="neuron")
-    figure.update_yaxes(title_text="activation")
-    return figure
+    return figure_of(traces, chart_layout(title, subtitle, height=height, bargap=0.1, showlegend=False,
+                                          xaxis={"title": {"text": "neuron"}},
+                                          yaxis={"title": {"text": "activation"}}))
 
 
 def colour_rgb(values, limit: float) -> np.ndarray:
