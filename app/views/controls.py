@@ -24,8 +24,10 @@ def layer_snapshot_link(state: dict, layer: str | None, snapshot: int | None) ->
 
 
 def showing(state: dict | None, view: str) -> bool:
-    """True when the page shows `view` of an open run with a layer (views ignore other states)."""
-    return bool(state) and state.get("view") == view and bool(state.get("run")) and state.get("layer") is not None
+    """True when the page shows `view` of an open run with a layer and at least one snapshot
+    (a run that has only just started has none yet); views ignore every other state."""
+    return (bool(state) and state.get("view") == view and bool(state.get("run"))
+            and state.get("layer") is not None and bool(state.get("snapshot_count")))
 
 
 def register_layer_snapshot_picker(app, view: str) -> None:

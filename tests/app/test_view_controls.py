@@ -1,0 +1,60 @@
+"""Pure tests of the helpers the inspection views share (no browser)."""
+import pytest
+from dash.exceptions import PreventUpdate
+
+from app.views import computed, controls
+
+STATE = {"run": "r1", "view": "layer", "layer": "dense_1", "neuron": 3, "snapshot": 4, "digit": None,
+         "example": None, "snapshot_count": 6, "explicit": ["run", "view", "layer", "neuron"]}
+
+
+def test_showing_needs_the_view_a_run_a_layer_and_a_snapshot():
+    assert controls.showing(STATE, "layer")
+    assert not controls.showing(STATE, "neuron")
+    assert not controls.showing(STATE | {"run": None}, "layer")
+    assert not controls.showing(STATE | {"layer": None}, "layer")
+    assert not controls.showing(STATE | {"snapshot_count": 0}, "layer")
+    assert not controls.showing(None, "layer")
+
+
+def test_a_new_layer_forgets_the_neuron_and_a_new_snapshot_keeps_it():
+    assert controls.layer_snapshot_link(STATE, "dense_2", 4) == "?run=r1&view=layer&layer=dense_2&snapshot=4"
+    assert controls.layer_snapshot_link(STATE, "dense_1", 2) == "?run=r1&view=layer&layer=dense_1&neuron=3&snapshot=2"
+    with pytest.raises(PreventUpdate):
+        controls.layer_snapshot_link(STATE, "dense_1", 4)
+    with pytest.raises(PreventUpdate):
+        controls.layer_snapshot_link(STATE, None, 4)
+
+
+def test_snapshot_marks_label_both_ends():
+    labels = ["init"] + [f"epoch {index}" for index in range(1, 100)]
+    marks = controls.snapshot_marks(labels, most=5)
+    assert marks[0] == "init" and marks[99] == "epoch 99" and len(marks) == 5
+
+
+def test_example_defaults_to_the_first_probe_digit():
+    assert controls.example_of(STATE) == 0
+    assert controls.example_of(STATE | {"example": 7}) == 7
+
+
+class TenDigits:
+    output_units = 10
+
+
+class ZeroOrOne:
+    output_units = 1
+
+
+def test_output_for_names_the_logit_and_negates_class_0_of_a_single_sigmoid():
+    assert computed.output_for(TenDigits(), 4) == (4, 1.0, "z₄")
+    assert computed.output_for(ZeroOrOne(), 1) == (0, 1.0, "z")
+    assert computed.output_for(ZeroOrOne(), 0) == (0, -1.0, "−z")
+
+
+def test_plain_turns_figures_inside_containers_into_dicts():
+    from app import figures
+
+    figure = figures.class_means_figure([0.1] * 10, best_digit=2, selectivity=0.5)
+    converted = computed.plain({"a": [figure, (figure, 1)], "b": 2})
+    assert converted["a"][0]["data"][0]["type"] == "bar"
+    assert isinstance(converted["a"][1], tuple) and converted["a"][1][1] == 1 and converted["b"] == 2
