@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import time
 import zlib
 from dataclasses import dataclass
@@ -118,7 +119,7 @@ class RunWriter:
             "preset": preset, "config": config, "dataset": dataset, "layers": layers,
             "capacity": int(max(capacity, 1)), "snapshots": [], "history": [],
             "status": "running", "best_snapshot": None, "test": None, "error": None,
-            "pid": os.getpid(), "heartbeat": utc_now(),
+            "pid": os.getpid(), "host": socket.gethostname(), "heartbeat": utc_now(),
         }
         writer = cls(path, manifest)
         for name, shape in writer.shapes.items():
@@ -131,7 +132,7 @@ class RunWriter:
         """Continue writing an existing run (resume): status back to running, this pid."""
         manifest = read_manifest(path)
         writer = cls(Path(path), manifest)
-        manifest.update(status="running", pid=os.getpid(), error=None)
+        manifest.update(status="running", pid=os.getpid(), host=socket.gethostname(), error=None)
         writer.save_manifest()
         return writer
 
@@ -319,10 +320,29 @@ def _check_snapshots(manifest: dict) -> None:
         raise BrokenRun(f"manifest.json: best snapshot {best!r} is not one of the snapshots")
 
 
+def process_alive(pid) -> bool:
+    """Whether `pid` is a live process on this machine."""
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, OverflowError):
+        return False
+    except PermissionError:  # it exists, owned by someone else
+        return True
+    return True
+
+
 def effective_status(manifest: dict, now: float | None = None) -> str:
-    """The manifest's status, except that a 'running' run whose heartbeat went stale is 'interrupted'."""
+    """The manifest's status, except that a 'running' run whose writer is gone is 'interrupted'.
+
+    Gone means: its heartbeat went stale, or it was written on this machine by a process that no
+    longer exists (a kill -9 shows at once, not a minute later).
+    """
     if manifest["status"] != "running":
         return manifest["status"]
+    if manifest.get("host") == socket.gethostname() and not process_alive(manifest.get("pid")):
+        return "interrupted"
     try:
         beat = datetime.fromisoformat(str(manifest.get("heartbeat")).replace("Z", "+00:00"))
     except ValueError:

@@ -1,7 +1,6 @@
 """Training jobs behind the command line: a new run, or the continuation of an interrupted one."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,7 +77,7 @@ def resume(data_dir: Path, run_id: str, *, announce=print) -> Outcome:
 
 def check_resumable(manifest: dict) -> None:
     status = effective_status(manifest)
-    if status == "running" and process_alive(manifest.get("pid")):
+    if status == "running":
         raise CannotResume(f"run {manifest['run_id']} is still running (pid {manifest.get('pid')}, "
                            f"heartbeat {manifest.get('heartbeat')})")
     if status == "completed":
@@ -89,19 +88,6 @@ def check_resumable(manifest: dict) -> None:
     if not any(snapshot["step"] == 0 and snapshot["epoch"] > 0 for snapshot in manifest["snapshots"]):
         raise CannotResume(f"run {manifest['run_id']} has no finished epoch: start it again with "
                            f"`python -m trainer train`")
-
-
-def process_alive(pid) -> bool:
-    """Whether `pid` is a live process on this machine (a run's trainer that may still write)."""
-    if not isinstance(pid, int) or pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def load_dataset(config: dict, data_dir: Path) -> data.Dataset:

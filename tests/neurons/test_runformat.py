@@ -166,3 +166,13 @@ def test_manifest_is_replaced_atomically(tmp_path):
     assert leftovers == []
     with pytest.raises(BrokenRun, match="no manifest"):
         read_manifest(tmp_path)
+
+
+def test_run_whose_writer_died_on_this_machine_is_interrupted_at_once(tmp_path):
+    path = write_synthetic_run(tmp_path, "orphan", units=(4,), snapshots=2, status="running")
+    manifest = read_manifest(path)
+    assert effective_status(manifest) == "running"
+
+    dead = dict(manifest, pid=2 ** 22 + 12345)
+    assert effective_status(dead) == "interrupted"
+    assert effective_status(dict(dead, host="another-machine")) == "running"
