@@ -1,7 +1,7 @@
 """Controls shared by several views: the snapshot slider's marks and the layer/snapshot links."""
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc
+from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app import figures
@@ -54,3 +54,23 @@ def graph(graph_id, height: int | None, figure=None):
 def example_of(state: dict) -> int:
     """The URL's probe example, else the first probe digit."""
     return state["example"] if state.get("example") is not None else 0
+
+
+def view_frame(view: str, body) -> html.Div:
+    """A view's body, plus the notice shown instead while its run has no snapshot yet."""
+    return html.Div([
+        html.Div("This run has no snapshot yet. The view fills in as soon as the trainer writes its "
+                 "first one (it keeps one at initialisation and one after every epoch).",
+                 id=f"{view}-waiting", className="nl-message", hidden=True),
+        html.Div(body, id=f"{view}-body"),
+    ])
+
+
+def register_waiting(app, view: str) -> None:
+    """Show `{view}-waiting` instead of `{view}-body` while the open run has no snapshot."""
+    @app.callback(Output(f"{view}-waiting", "hidden"), Output(f"{view}-body", "hidden"), Input("state", "data"))
+    def wait_for_first_snapshot(state):
+        if not state or state.get("view") != view or not state.get("run"):
+            raise PreventUpdate
+        empty = not state.get("snapshot_count")
+        return not empty, empty

@@ -23,6 +23,10 @@ MODES = {
 
 
 def layout():
+    return controls.view_frame(VIEW, body())
+
+
+def body():
     return html.Div(children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Output digit", html.Div(id="digit-buttons", className="nl-digit-buttons")]),
@@ -97,6 +101,7 @@ def digit_figures(run_id: str, snapshot_count: int, snapshot: int, digit: int, m
 
 
 def register(app):
+    controls.register_waiting(app, VIEW)
     @app.callback(Output("digit-buttons", "children"), Output("digit-layers", "children"),
                   Output("digit-pixels", "figure"), Output("digit-probabilities", "figure"),
                   Input("state", "data"), Input("digit-mode", "value"))

@@ -18,6 +18,10 @@ IG_STEPS = 64
 
 
 def layout():
+    return controls.view_frame(VIEW, body())
+
+
+def body():
     return html.Div(children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Class", dcc.Dropdown(id="example-class", clearable=False, style={"width": "90px"})]),
@@ -113,6 +117,7 @@ def attribution_figures(maps: dict, logit: str):
 
 
 def register(app):
+    controls.register_waiting(app, VIEW)
     @app.callback(Output("example-class", "options"), Output("example-class", "value"),
                   Output("example-index", "value"), Output("example-index", "max"),
                   Output("example-digit", "options"), Output("example-digit", "value"),

@@ -21,6 +21,10 @@ ORDERS = {"neuron": "neuron number", "focus": "focus, highest first"}
 
 
 def layout():
+    return controls.view_frame(VIEW, body())
+
+
+def body():
     return html.Div(children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Layer", dcc.Dropdown(id="layer-layer", clearable=False, style={"width": "140px"})]),
@@ -69,6 +73,7 @@ def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: st
 
 
 def register(app):
+    controls.register_waiting(app, VIEW)
     @app.callback(Output("layer-mosaic", "figure"), Output("layer-layer", "options"), Output("layer-layer", "value"),
                   Output("layer-snapshot", "max"), Output("layer-snapshot", "marks"), Output("layer-snapshot", "value"),
                   Input("state", "data"), Input("layer-kind", "value"), Input("layer-scale", "value"),

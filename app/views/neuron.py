@@ -37,6 +37,10 @@ ABLATION_MODES = {"mean": "mean-ablation (activation → its probe-set mean)",
 
 
 def layout():
+    return controls.view_frame(VIEW, body())
+
+
+def body():
     return html.Div(className="nl-neuron", children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Layer", dcc.Dropdown(id="neuron-layer", clearable=False, style={"width": "140px"})]),
@@ -163,6 +167,7 @@ def neuron_key(state) -> tuple:
 
 
 def register(app):
+    controls.register_waiting(app, VIEW)
     app.clientside_callback(
         ClientsideFunction(namespace="neuronLens", function_name="redraw"),
         Output("neuron-field", "figure"), Output("neuron-curve", "figure"), Output("neuron-snapshot-label", "children"),

@@ -32,6 +32,10 @@ DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "s
 
 
 def layout():
+    return controls.view_frame(VIEW, body())
+
+
+def body():
     return html.Div(children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Layer", dcc.Dropdown(id="ranking-layer", clearable=False, style={"width": "140px"})]),
@@ -95,6 +99,7 @@ def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> l
 
 
 def register(app):
+    controls.register_waiting(app, VIEW)
     @app.callback(Output("ranking-table", "data"), Output("ranking-caption", "children"),
                   Output("ranking-layer", "options"), Output("ranking-layer", "value"),
                   Output("ranking-snapshot", "max"), Output("ranking-snapshot", "marks"),

@@ -8,8 +8,8 @@ from selenium.webdriver.common.keys import Keys
 
 from app.server import create_app
 from neurons import open_run
-from neurons.runformat import RunWriter
-from tests.conftest import random_weights
+from neurons.runformat import RunWriter, run_path
+from tests.conftest import dense_layers, mnist_sample, random_weights
 
 FIELD = "#neuron-field .js-plotly-plot"
 LABEL = "#neuron-snapshot-label"
@@ -117,4 +117,25 @@ def test_a_live_run_s_new_snapshot_reaches_the_scrubber(dash_duo, synthetic_run,
     writer.append_snapshot(weights, label="epoch 3", epoch=3, step=0)
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 3 of 3: epoch 3", timeout=15)
     np.testing.assert_allclose(shown_field(dash_duo), open_run(path).receptive_field("dense_1", 2, 3), atol=1e-6)
+    assert dash_duo.get_logs() == []
+
+
+def test_a_run_without_snapshots_says_so_until_the_first_one_lands(dash_duo, tmp_path, app_port):
+    data_dir = tmp_path / "data"
+    layers = dense_layers((16, 8), batchnorm=True)
+    writer = RunWriter.create(run_path(data_dir, "fresh"), run_id="fresh", preset="synthetic",
+                              config={"epochs": 3}, layers=layers, capacity=4,
+                              dataset={"name": "sample", "source": "test", "train": 0, "val": 0, "test": 50,
+                                       "probe": 50})
+    images, labels = mnist_sample(50)
+    writer.write_probe(images, labels)
+    writer.write_live_pixels(images.reshape(50, -1).std(axis=0).reshape(28, 28) > 0)
+    dash_duo.start_server(create_app(data_dir, allow_training=False), port=app_port)
+    dash_duo.driver.get(f"{dash_duo.server_url}/?run=fresh&view=neuron")
+    dash_duo.wait_for_contains_text("#neuron-waiting", "no snapshot yet", timeout=15)
+    assert dash_duo.find_element("#neuron-body").get_attribute("hidden")
+
+    writer.append_snapshot(random_weights(layers, np.random.default_rng(1)), label="init", epoch=0, step=0)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 0 of 0: init", timeout=15)
+    assert dash_duo.find_element("#neuron-waiting").get_attribute("hidden")
     assert dash_duo.get_logs() == []
