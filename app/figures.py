@@ -119,13 +119,17 @@ def mosaic_figure(fields, neurons, *, title: str, subtitle: str, per_tile: bool 
                "hovertemplate": f"neuron %{{customdata}}<br>{value_label} %{{z:.3g}}<extra></extra>"}
     shapes = []
     if selected is not None and selected in set(neurons.tolist()):
-        position = int(np.flatnonzero(neurons == selected)[0])
-        top, left = (position // columns) * (SIDE + TILE_GAP), (position % columns) * (SIDE + TILE_GAP)
-        shapes.append({"type": "rect", "x0": left - 1, "x1": left + SIDE, "y0": top - 1, "y1": top + SIDE,
-                       "line": {"color": HIGHLIGHT, "width": 3}})
+        shapes.append(tile_outline(int(np.flatnonzero(neurons == selected)[0]), columns))
     rows = image.shape[0] // (SIDE + TILE_GAP) + 1
     return figure_of([heatmap], image_layout(title, subtitle, height=height or min(560, 90 + rows * 70),
                                              shapes=shapes))
+
+
+def tile_outline(position: int, columns: int) -> dict:
+    """The highlight drawn around tile `position` of a mosaic with `columns` columns."""
+    top, left = (position // columns) * (SIDE + TILE_GAP), (position % columns) * (SIDE + TILE_GAP)
+    return {"type": "rect", "x0": left - 1, "x1": left + SIDE, "y0": top - 1, "y1": top + SIDE,
+            "line": {"color": HIGHLIGHT, "width": 3}}
 
 
 def neuron_at(click_data) -> int | None:

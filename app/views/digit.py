@@ -102,6 +102,7 @@ def digit_figures(run_id: str, snapshot_count: int, snapshot: int, digit: int, m
 
 def register(app):
     controls.register_waiting(app, VIEW)
+
     @app.callback(Output("digit-buttons", "children"), Output("digit-layers", "children"),
                   Output("digit-pixels", "figure"), Output("digit-probabilities", "figure"),
                   Input("state", "data"), Input("digit-mode", "value"))

@@ -118,6 +118,7 @@ def attribution_figures(maps: dict, logit: str):
 
 def register(app):
     controls.register_waiting(app, VIEW)
+
     @app.callback(Output("example-class", "options"), Output("example-class", "value"),
                   Output("example-index", "value"), Output("example-index", "max"),
                   Output("example-digit", "options"), Output("example-digit", "value"),

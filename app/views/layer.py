@@ -52,8 +52,8 @@ def active(state) -> bool:
 
 
 @computed.figure_cache
-def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: str, scale: str, order: str,
-           selected: int | None):
+def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: str, scale: str, order: str):
+    """The mosaic (without a selection, so one cached figure serves every neuron) and its tile order."""
     run = get_run(run_id)
     fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, kind)
     neurons = np.arange(len(fields))
@@ -66,14 +66,25 @@ def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: st
         what = f"learned change Δₜ = RFₜ − RF₀ of the {what}"
     scaling = "each tile scaled to its own largest |value|" if scale == "tile" else "one colour scale for all tiles"
     ordering = "sorted by focus (Hoyer sparsity of Δₜ), highest first" if order == "focus" else "in neuron order"
-    return figures.mosaic_figure(
-        fields[neurons], neurons, per_tile=scale == "tile", selected=selected,
+    figure = figures.mosaic_figure(
+        fields[neurons], neurons, per_tile=scale == "tile",
         title=f"All {len(neurons)} neurons of {layer} at {run.snapshot_labels[snapshot]}",
         subtitle=f"{what} · {scaling} · {ordering}")
+    return figure, neurons.tolist()
+
+
+def selected_mosaic(state, kind: str, scale: str, order: str) -> dict:
+    """The cached mosaic with the state's neuron outlined."""
+    figure, neurons = mosaic(*computed.key_of(state), state["layer"], state["snapshot"], kind, scale, order)
+    if state.get("neuron") not in neurons:
+        return figure
+    outline = figures.tile_outline(neurons.index(state["neuron"]), figures.mosaic_columns(len(neurons)))
+    return figure | {"layout": figure["layout"] | {"shapes": [outline]}}
 
 
 def register(app):
     controls.register_waiting(app, VIEW)
+
     @app.callback(Output("layer-mosaic", "figure"), Output("layer-layer", "options"), Output("layer-layer", "value"),
                   Output("layer-snapshot", "max"), Output("layer-snapshot", "marks"), Output("layer-snapshot", "value"),
                   Input("state", "data"), Input("layer-kind", "value"), Input("layer-scale", "value"),
@@ -86,9 +97,7 @@ def register(app):
         labels = run.snapshot_labels[:count]
         marks = controls.snapshot_marks(labels)
         snapshot = state["snapshot"]
-        figure = mosaic(*computed.key_of(state), state["layer"], state["snapshot"], kind, scale, order,
-                        state.get("neuron"))
-        return (figure, run.hidden_layers, state["layer"], max(count - 1, 0), marks,
+        return (selected_mosaic(state, kind, scale, order), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot)
 
     @app.callback(Output("url", "search", allow_duplicate=True),

@@ -109,7 +109,6 @@ def field_subtitle(run, layer: str) -> dict[str, str]:
             for kind, (_, text) in KINDS.items()}
 
 
-@computed.figure_cache
 def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) -> dict:
     """What the browser needs to scrub one neuron: fields, labels, base figure, titles."""
     payload = dict(computed.neuron_frames(run_id, snapshot_count, layer, neuron))
@@ -168,6 +167,7 @@ def neuron_key(state) -> tuple:
 
 def register(app):
     controls.register_waiting(app, VIEW)
+
     app.clientside_callback(
         ClientsideFunction(namespace="neuronLens", function_name="redraw"),
         Output("neuron-field", "figure"), Output("neuron-curve", "figure"), Output("neuron-snapshot-label", "children"),

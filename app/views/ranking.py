@@ -100,6 +100,7 @@ def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> l
 
 def register(app):
     controls.register_waiting(app, VIEW)
+
     @app.callback(Output("ranking-table", "data"), Output("ranking-caption", "children"),
                   Output("ranking-layer", "options"), Output("ranking-layer", "value"),
                   Output("ranking-snapshot", "max"), Output("ranking-snapshot", "marks"),
