@@ -70,14 +70,21 @@ COLORBAR = {"thickness": 12, "outlinewidth": 0, "len": 0.85}
 
 
 def field_heatmap(field, *, title: str, subtitle: str, limit: float | None = None,
-                  height: int = 360, colorbar_title: str = "weight") -> go.Figure:
-    """One 28×28 field on the shared zero-centred diverging scale, limits ±limit."""
+                  height: int = 360, colorbar_title: str | None = "weight") -> go.Figure:
+    """One 28×28 field on the shared zero-centred diverging scale, limits ±limit; no colour bar
+    when colorbar_title is None (the caller draws its own)."""
     field = np.asarray(field, dtype=np.float32).reshape(SIDE, SIDE)
     limit = symmetric_limit(field) if limit is None else float(limit)
     heatmap = {"type": "heatmap", "z": field, "zmin": -limit, "zmax": limit, "colorscale": theme.DIVERGING,
-               "colorbar": COLORBAR | {"title": {"text": colorbar_title, "side": "right"}},
+               "showscale": colorbar_title is not None,
+               "colorbar": COLORBAR | {"title": {"text": colorbar_title or "", "side": "right"}},
                "hovertemplate": "row %{y}, column %{x}<br>%{z:.4g}<extra></extra>"}
     return figure_of([heatmap], image_layout(title, subtitle, height=height))
+
+
+def css_gradient(scale=theme.DIVERGING, direction: str = "to top") -> str:
+    """The colour scale as a CSS gradient, for colour bars drawn outside Plotly."""
+    return f"linear-gradient({direction}, " + ", ".join(f"{colour} {100 * stop:g}%" for stop, colour in scale) + ")"
 
 
 def tile_fields(fields, columns: int, gap: int = TILE_GAP):

@@ -69,10 +69,7 @@
     // Plotly redraws the heatmap without laying the figure out again (that halves a step).
     function fieldFigure(frames, data, t, kind, limit) {
         const base = frames.base;
-        const trace = Object.assign({}, base.data[0], {
-            z: rowsOf(data.kinds[kind], t), zmin: -limit, zmax: limit,
-            colorbar: Object.assign({}, base.data[0].colorbar, {title: {text: kind === "weights" ? "weight" : "change", side: "right"}}),
-        });
+        const trace = Object.assign({}, base.data[0], {z: rowsOf(data.kinds[kind], t), zmin: -limit, zmax: limit});
         const title = Object.assign({}, base.layout.title, {
             text: frames.titles[kind],
             subtitle: Object.assign({}, base.layout.title.subtitle, {text: frames.subtitles[kind]}),
@@ -120,7 +117,7 @@
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         neuronLens: {
             redraw: function (dragValue, value, kind, scaling, frames, curve) {
-                if (!frames) return [noUpdate(), noUpdate(), noUpdate()];
+                if (!frames) return [noUpdate(), noUpdate(), noUpdate(), noUpdate(), noUpdate()];
                 const data = decode(frames);
                 const triggered = triggeredProps();
                 const t = Math.min(Math.max(currentSnapshot(triggered, dragValue, value) || 0, 0), frames.count - 1);
@@ -128,17 +125,18 @@
                 const field = fieldFigure(frames, data, t, kind, limit);
                 const curveOut = curve && curve.data[0].y.length > t ? curveFigure(curve, t) : null;
                 const text = caption(frames, t, kind, scaling, limit);
+                const high = "+" + limit.toPrecision(3), low = "−" + limit.toPrecision(3);
                 const fieldGraph = plotted("neuron-field");
                 const curveGraph = plotted("neuron-curve");
                 const sliderOnly = triggered.every(prop => prop.startsWith("neuron-slider."));
-                if (!sliderOnly || !fieldGraph) return [field, curveOut || noUpdate(), text];
+                if (!sliderOnly || !fieldGraph) return [field, curveOut || noUpdate(), text, high, low];
                 // A scrub step draws straight into the plots: going through the figure props
                 // would add a React render and a deferred Plotly call to every step.
                 window.Plotly.react(fieldGraph, field.data, field.layout);
                 if (curveOut && curveGraph) {
                     window.requestAnimationFrame(() => window.Plotly.react(curveGraph, curveOut.data, curveOut.layout));
                 }
-                return [noUpdate(), noUpdate(), text];
+                return [noUpdate(), noUpdate(), text, high, low];
             },
             togglePlay: function (clicks, disabled) {
                 const playing = disabled;  // it was paused, so this click starts it

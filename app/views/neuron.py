@@ -56,7 +56,16 @@ def body():
         ]),
         html.Div(className="nl-neuron-body", children=[
             html.Div(className="nl-neuron-left", children=[
-                controls.graph("neuron-field", 430),
+                # The colour bar is plain HTML: as a Plotly colour bar it would be redrawn on every
+                # scrub step, a third of the step's cost.
+                html.Div(className="nl-field-row", children=[
+                    controls.graph("neuron-field", 430),
+                    html.Div(className="nl-colorbar", children=[
+                        html.Div(className="nl-colorbar-bar", style={"background": figures.css_gradient()}),
+                        html.Div(className="nl-colorbar-labels", children=[
+                            html.Span(id="neuron-limit-high"), html.Span("0"), html.Span(id="neuron-limit-low")]),
+                    ]),
+                ]),
                 html.Div(className="nl-scrubber", children=[
                     html.Button("▶ Play", id="neuron-play", n_clicks=0, className="nl-button"),
                     html.Div(dcc.Slider(id="neuron-slider", min=0, max=0, step=1, value=0, marks=None,
@@ -113,7 +122,8 @@ def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) ->
     """What the browser needs to scrub one neuron: fields, labels, base figure, titles."""
     payload = dict(computed.neuron_frames(run_id, snapshot_count, layer, neuron))
     # The browser fills in the field, limits and title of each frame; this is the frame around them.
-    base = figures.field_heatmap(np.zeros((28, 28)), title="", subtitle=KINDS["weights"][1], height=430)
+    base = figures.field_heatmap(np.zeros((28, 28)), title="", subtitle=KINDS["weights"][1], height=430,
+                                 colorbar_title=None)
     payload.update(base=base.to_plotly_json(),
                    titles={kind: f"Neuron {neuron} of {layer} · {label}" for kind, (label, _) in KINDS.items()},
                    subtitles=field_subtitle(get_run(run_id), layer))
@@ -171,6 +181,7 @@ def register(app):
     app.clientside_callback(
         ClientsideFunction(namespace="neuronLens", function_name="redraw"),
         Output("neuron-field", "figure"), Output("neuron-curve", "figure"), Output("neuron-snapshot-label", "children"),
+        Output("neuron-limit-high", "children"), Output("neuron-limit-low", "children"),
         Input("neuron-slider", "drag_value"), Input("neuron-slider", "value"), Input("neuron-kind", "value"),
         Input("neuron-scaling", "value"), Input("neuron-frames", "data"), Input("neuron-curve-base", "data"))
     app.clientside_callback(

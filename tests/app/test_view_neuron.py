@@ -24,6 +24,12 @@ def shown_limit(dash_duo) -> float:
     return dash_duo.driver.execute_script(f"return document.querySelector('{FIELD}').data[0].zmax;")
 
 
+def shown_colour_bar(dash_duo) -> tuple[float, float]:
+    """The numbers at the ends of the HTML colour bar beside the field."""
+    return tuple(float(dash_duo.find_element(f"#neuron-limit-{end}").text.replace("−", "-"))
+                 for end in ("high", "low"))
+
+
 def step_slider(dash_duo, key):
     dash_duo.find_element('#neuron-slider [role="slider"]').send_keys(key)
 
@@ -69,6 +75,8 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     step = fields[4] - fields[3]
     np.testing.assert_allclose(shown_field(dash_duo), step, atol=1e-6)
     assert shown_limit(dash_duo) == pytest.approx(np.abs(step).max(), rel=1e-5)
+    high, low = shown_colour_bar(dash_duo)
+    assert high == pytest.approx(np.abs(step).max(), rel=1e-2) and low == -high
 
     dash_duo.driver.save_screenshot("/tmp/neuron-view-test.png")
     assert dash_duo.get_logs() == []
