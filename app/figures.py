@@ -229,15 +229,22 @@ def tick_positions(count: int, most: int = 6) -> list[int]:
     return sorted(set(np.linspace(0, count - 1, most).round().astype(int).tolist()))
 
 
-def class_means_figure(means, *, best_digit: int, selectivity: float, d_prime: float | None = None,
-                       title: str = "Mean activation per class", height: int = 230) -> go.Figure:
-    """Class means μ_c over the probe set with the best digit highlighted and the SI named."""
+def class_means_figure(means, *, best_digit: int | None, selectivity: float, d_prime: float | None = None,
+                       active_share: float | None = None, title: str = "Mean activation per class",
+                       height: int = 230) -> go.Figure:
+    """Class means μ_c over the probe set with the best digit highlighted and the SI named;
+    best_digit None means no class stands out (a neuron silent on every probe digit)."""
     means = np.asarray(means, dtype=float)
     digits = list(range(len(means)))
     colours = [HIGHLIGHT if digit == best_digit else theme.NEUTRAL for digit in digits]
-    subtitle = f"best digit {best_digit} · selectivity index {selectivity:.2f}"
-    if d_prime is not None:
-        subtitle += f" · d′ {d_prime:.2f}"
+    if best_digit is None:
+        subtitle = "no best digit: the same mean for every class"
+    else:
+        subtitle = f"best digit {best_digit} · selectivity index {selectivity:.2f}"
+        if d_prime is not None:
+            subtitle += f" · d′ {d_prime:.2f}"
+    if active_share is not None:
+        subtitle += f" · active on {active_share:.0%} of probe digits"
     bars = {"type": "bar", "x": digits, "y": means, "marker": {"color": colours},
             "hovertemplate": "digit %{x}<br>mean activation %{y:.3f}<extra></extra>"}
     return figure_of([bars], chart_layout(

@@ -48,6 +48,15 @@ class RunInfo:
                 f"{self.manifest.get('best_snapshot')}:{test}")
 
     @property
+    def default_snapshot(self) -> int | None:
+        """The snapshot a view opens on: a finished run's best (the weights it ended with),
+        a live run's newest (so the view follows training)."""
+        best = self.manifest.get("best_snapshot")
+        if self.status != "running" and isinstance(best, int) and 0 <= best < self.snapshot_count:
+            return best
+        return self.snapshot_count - 1 if self.snapshot_count else None
+
+    @property
     def history(self) -> list[dict]:
         return self.manifest["history"]
 

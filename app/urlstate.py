@@ -5,8 +5,8 @@ non-negative integers within the run's bounds, and anything else becomes the def
 message in `state["error"]`. No value is ever used as a path: run ids go through `app.runs`.
 
 The state dict that views read (`Input("state", "data")`):
-  run, view, layer (always set when a run is open), neuron (default 0), snapshot (default: the
-  newest), digit, example (None when absent: the view picks), snapshot_count, error, plus
+  run, view, layer (always set when a run is open), neuron (default 0), snapshot (default: a
+  finished run's best snapshot, a live run's newest), digit, example (None when absent: the view picks), snapshot_count, error, plus
   status (the run's effective status), revision (changes whenever the manifest gains something
   a view may show: a snapshot, an epoch, a best snapshot, a test result, a new status) and
   explicit (the fields the URL named, so links keep only what the user chose and a default
@@ -80,7 +80,7 @@ def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
     state["layer"] = pick_layer(raw, run, problems)
     bounds = {"neuron": run.units.get(state["layer"], 0), "snapshot": run.snapshot_count,
               "digit": run.output_classes, "example": run.probe_count}
-    defaults = {"neuron": 0, "snapshot": run.snapshot_count - 1 if run.snapshot_count else None,
+    defaults = {"neuron": 0, "snapshot": run.default_snapshot,
                 "digit": None, "example": None}
     for field in NUMERIC_FIELDS:
         value = None

@@ -370,13 +370,15 @@ def open_arrays(path, manifest: dict) -> dict[str, np.memmap]:
 
 
 def verify_snapshot(arrays: dict[str, np.ndarray], manifest: dict, index: int) -> None:
-    """Raise BrokenRun if snapshot `index` does not match its stored checksum or holds NaN/inf."""
+    """Raise BrokenRun if snapshot `index` does not match its checksum, holds NaN/inf or a negative variance."""
     expected = manifest["snapshots"][index].get("crc32")
     if expected is not None and snapshot_crc32(lambda name: arrays[name][index], arrays) != expected:
         raise BrokenRun(f"snapshot {index} does not match its checksum (torn or corrupted write)")
     for name, array in arrays.items():
         if not np.isfinite(array[index]).all():
             raise BrokenRun(f"snapshot {index}: {name} holds NaN or infinite values")
+        if name.endswith(".moving_variance") and (array[index] < 0).any():
+            raise BrokenRun(f"snapshot {index}: {name} holds a negative variance")
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ Definitions: /work/shared/guide/interpretation.md, "Selectivity". For a neuron's
   one that separates d perfectly with no spread at all ±inf;
 - generalised digit d: the mean activation vector over the probe examples of class d.
 A class with no probe examples has NaN means and d′ and is left out of SI and the best digit.
+A neuron whose class means are all equal (a dead ReLU, silent on every probe digit) has no best
+digit (NaN); `active_share`, the share of probe examples with an activation above zero, shows it.
 """
 from __future__ import annotations
 
@@ -71,14 +73,18 @@ def d_prime(activations: np.ndarray, labels: np.ndarray, digit) -> np.ndarray:
 
 
 def selectivity_table(activations: np.ndarray, labels: np.ndarray, classes) -> pd.DataFrame:
-    """One row per neuron: mean_<c> for each class, si, best_digit (largest class mean), d_prime (for best_digit)."""
+    """One row per neuron: mean_<c> for each class, si, best_digit (largest class mean; NaN when no
+    class stands out), d_prime (for best_digit), active_share (share of examples activating it)."""
     means = class_means(activations, labels, classes)
     best_rows = np.where(np.isnan(means), -np.inf, means).argmax(axis=0)
     scores = d_primes(activations, labels, classes)
     table = pd.DataFrame({f"mean_{label}": means[row] for row, label in enumerate(classes)})
     table["si"] = selectivity_index(means)
-    table["best_digit"] = np.asarray(classes)[best_rows]
+    level = CONSTANT_TOLERANCE * np.maximum(1.0, np.nanmax(np.abs(means), axis=0, initial=0.0))
+    no_best = np.nanmax(means, axis=0) - np.nanmin(means, axis=0) <= level
+    table["best_digit"] = np.where(no_best, np.nan, np.asarray(classes, dtype=float)[best_rows])
     table["d_prime"] = scores[best_rows, np.arange(activations.shape[1])]
+    table["active_share"] = (np.asarray(activations) > 0).mean(axis=0)
     return table
 
 

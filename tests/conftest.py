@@ -69,10 +69,16 @@ def random_weights(layers, rng, drift: float = 0.0, base=None):
         else:
             continue
         if base is not None:
-            arrays = {name: base[layer["name"]][name] + drift * (values - values.mean())
+            arrays = {name: drifted(name, base[layer["name"]][name], values, drift)
                       for name, values in arrays.items()}
         weights[layer["name"]] = arrays
     return weights
+
+
+def drifted(name, old, fresh, drift):
+    """`old` moved by drift-scaled noise; a variance moves by a factor, so it stays positive."""
+    step = drift * (fresh - fresh.mean())
+    return old * np.exp(step) if name == "moving_variance" else old + step
 
 
 def write_synthetic_run(data_dir, run_id="synthetic", *, units=(16, 8), batchnorm=True,

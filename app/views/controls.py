@@ -8,9 +8,19 @@ from app import figures
 from app.urlstate import href
 
 
-def snapshot_marks(labels: list[str], most: int = 6) -> dict[int, str]:
-    """Slider marks for a few evenly spread snapshots, labelled init, epoch k, …"""
-    return {index: labels[index] for index in figures.tick_positions(len(labels), most=most)}
+def snapshot_marks(labels: list[str], best: int | None = None, most: int = 6) -> dict[int, str]:
+    """Slider marks for a few evenly spread snapshots, labelled init, epoch k, …; the best snapshot
+    (the weights a finished run ended with) is always marked, with a star, in place of its nearest mark."""
+    positions = figures.tick_positions(len(labels), most=most)
+    if best is not None and 0 <= best < len(labels) and best not in positions:
+        nearest = min(positions[1:-1] or positions, key=lambda position: abs(position - best))
+        positions = sorted(set(positions) - {nearest} | {best})
+    return {index: ("★ " if index == best else "") + labels[index] for index in positions}
+
+
+def finished_best(state: dict, run) -> int | None:
+    """The best snapshot of a finished run; None while it trains (early stopping may still move it)."""
+    return None if state.get("status") == "running" else run.manifest.get("best_snapshot")
 
 
 def layer_snapshot_link(state: dict, layer: str | None, snapshot: int | None) -> str:

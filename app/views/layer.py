@@ -95,7 +95,7 @@ def register(app):
         run = computed.run_of(state)
         count = state["snapshot_count"]
         labels = run.snapshot_labels[:count]
-        marks = controls.snapshot_marks(labels)
+        marks = controls.snapshot_marks(labels, controls.finished_best(state, run))
         snapshot = state["snapshot"]
         return (selected_mosaic(state, kind, scale, order), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot)

@@ -144,8 +144,9 @@ def curve_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snap
 def means_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int):
     row = computed.selectivity(run_id, snapshot_count, layer, snapshot).iloc[neuron]
     means = [row[f"mean_{digit}"] for digit in range(10) if f"mean_{digit}" in row.index]
-    return figures.class_means_figure(means, best_digit=int(row["best_digit"]), selectivity=float(row["si"]),
-                                      d_prime=float(row["d_prime"]),
+    best = None if np.isnan(row["best_digit"]) else int(row["best_digit"])
+    return figures.class_means_figure(means, best_digit=best, selectivity=float(row["si"]),
+                                      d_prime=float(row["d_prime"]), active_share=float(row["active_share"]),
                                       title=f"Class means at {get_run(run_id).snapshot_labels[snapshot]}")
 
 
@@ -217,7 +218,7 @@ def register(app):
         frames = no_update if key == loaded_key else frames_payload(*neuron_key(state))
         snapshot = snapshot_of(state)
         labels = run.snapshot_labels[:count]
-        marks = controls.snapshot_marks(labels, most=4)
+        marks = controls.snapshot_marks(labels, controls.finished_best(state, run), most=4)
         return (frames, key, max(count - 1, 0), marks, no_update if snapshot == slider_value else snapshot,
                 run.hidden_layers, layer, state["neuron"], run.units(layer) - 1)
 

@@ -25,10 +25,12 @@ COLUMNS = {
     "spread": ("spread (px)", "Radius of gyration of p on the 28×28 grid, in pixels: small = local."),
     "blobs": ("blobs", "Connected regions (8-connectivity) of pixels with |Δₜ| ≥ ½ max."),
     "si": ("selectivity", "Selectivity index (Morcos et al. 2018): (μ_max − μ_rest) / (μ_max + μ_rest) over the probe set."),
-    "best_digit": ("best digit", "The class with the highest mean activation μ_c."),
+    "best_digit": ("best digit", "The class with the highest mean activation μ_c; blank when no class stands out (a dead neuron)."),
     "d_prime": ("d′", "d′ for the best digit: (μ_d − μ_¬d) / sqrt((σ²_d + σ²_¬d) / 2)."),
+    "active_share": ("active", "Share of probe digits on which the activation is above zero; 0 = a dead neuron, whose weights only ever changed by the optimiser's momentum."),
 }
-DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "si": 3, "d_prime": 2}
+DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "si": 3, "d_prime": 2,
+            "active_share": 2}
 
 
 def layout():
@@ -75,7 +77,8 @@ def active(state) -> bool:
 def metrics_frame(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> pd.DataFrame:
     """Every metric of every neuron of a layer at one snapshot, one row per neuron."""
     focus = computed.focus_table(run_id, snapshot_count, layer, snapshot)
-    selective = computed.selectivity(run_id, snapshot_count, layer, snapshot)[["si", "best_digit", "d_prime"]]
+    selective = computed.selectivity(run_id, snapshot_count, layer, snapshot)[["si", "best_digit", "d_prime",
+                                                                                   "active_share"]]
     frame = pd.concat([focus.reset_index(drop=True), selective.reset_index(drop=True)], axis=1)
     frame.insert(0, "neuron", np.arange(len(frame)))
     return frame
@@ -118,7 +121,7 @@ def register(app):
                    "definition; click a row to open the neuron; type in the filter row, e.g. > 0.5.")
         if snapshot == 0:
             caption += " At init nothing has changed yet, so the focus metrics are empty."
-        marks = controls.snapshot_marks(labels)
+        marks = controls.snapshot_marks(labels, controls.finished_best(state, run))
         return (table_rows(*computed.key_of(state), state["layer"], snapshot), caption, run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot)
 

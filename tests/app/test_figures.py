@@ -115,6 +115,14 @@ def test_class_means_name_selectivity_and_best_digit():
     assert figure.data[0].marker.color[9] == figures.HIGHLIGHT
 
 
+def test_class_means_of_a_dead_neuron_say_no_digit_stands_out():
+    figure = figures.class_means_figure(np.zeros(10), best_digit=None, selectivity=0.0, d_prime=0.0,
+                                        active_share=0.0)
+    subtitle = figure.layout.title.subtitle.text
+    assert "no best digit" in subtitle and "active on 0% of probe digits" in subtitle
+    assert figures.HIGHLIGHT not in figure.data[0].marker.color
+
+
 def test_digit_gallery_captions_each_image(rng):
     images = rng.integers(0, 255, size=(3, 28, 28))
     figure = figures.digit_gallery(images, ["a", "b", "c"], title="t", subtitle="s")

@@ -9,7 +9,8 @@ from app.runs import RunInfo
 VIEWS = ["training", "layer", "neuron"]
 
 
-def run_info(snapshots=4, units=(16, 8), outputs=10, probe=200, run_id="alpha"):
+def run_info(snapshots=4, units=(16, 8), outputs=10, probe=200, run_id="alpha", best=None,
+             status="completed"):
     layers, fan_in = [], 784
     for position, width in enumerate(units, start=1):
         layers.append({"name": f"dense_{position}", "kind": "dense", "units": width, "fan_in": fan_in})
@@ -17,8 +18,8 @@ def run_info(snapshots=4, units=(16, 8), outputs=10, probe=200, run_id="alpha"):
         fan_in = width
     layers.append({"name": "output", "kind": "dense", "units": outputs, "fan_in": fan_in})
     manifest = {"run_id": run_id, "layers": layers, "history": [], "dataset": {"probe": probe},
-                "snapshots": [{"index": index} for index in range(snapshots)]}
-    return RunInfo(run_id, manifest, "completed")
+                "snapshots": [{"index": index} for index in range(snapshots)], "best_snapshot": best}
+    return RunInfo(run_id, manifest, status)
 
 
 def resolved(query, run=None):
@@ -33,6 +34,12 @@ def test_defaults_fill_layer_neuron_and_newest_snapshot():
         "run": "alpha", "view": "training", "layer": "dense_1", "neuron": 0, "snapshot": 3,
         "digit": None, "example": None, "snapshot_count": 4, "status": "completed", "error": None,
         "revision": "4:0:completed:None:None", "explicit": None}
+
+
+def test_a_finished_run_opens_on_its_best_snapshot_a_live_one_on_its_newest():
+    assert resolved("", run_info(snapshots=6, best=2))["snapshot"] == 2
+    assert resolved("", run_info(snapshots=6, best=2, status="running"))["snapshot"] == 5
+    assert resolved("?snapshot=4", run_info(snapshots=6, best=2))["snapshot"] == 4
 
 
 def test_valid_query_is_taken_as_given():

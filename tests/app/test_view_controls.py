@@ -32,6 +32,21 @@ def test_snapshot_marks_label_both_ends():
     assert marks[0] == "init" and marks[99] == "epoch 99" and len(marks) == 5
 
 
+def test_snapshot_marks_star_the_best_snapshot_in_place_of_its_nearest_mark():
+    labels = ["init"] + [f"epoch {index}" for index in range(1, 13)]
+    marks = controls.snapshot_marks(labels, best=7, most=6)
+    assert marks[7] == "★ epoch 7" and marks[0] == "init" and marks[12] == "epoch 12"
+    assert len(marks) == 6
+    assert controls.snapshot_marks(labels, best=12, most=6)[12] == "★ epoch 12"
+
+
+def test_a_live_run_has_no_best_mark_yet():
+    class Live:
+        manifest = {"best_snapshot": 3}
+    assert controls.finished_best({"status": "running"}, Live) is None
+    assert controls.finished_best({"status": "completed"}, Live) == 3
+
+
 def test_example_defaults_to_the_first_probe_digit():
     assert controls.example_of(STATE) == 0
     assert controls.example_of(STATE | {"example": 7}) == 7

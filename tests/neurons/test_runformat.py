@@ -88,6 +88,11 @@ def _break(path, how):
         weights["output"]["kernel"][0, 0] = np.nan
         writer.append_snapshot(weights, label="epoch 9", epoch=9, step=0)
         writer.finish("failed", error="loss became NaN")
+    elif how == "negative variance":
+        writer = RunWriter.reopen(path)
+        weights = random_weights(manifest["layers"], np.random.default_rng(0))
+        weights["batchnorm_1"]["moving_variance"][0] = -0.5
+        writer.append_snapshot(weights, label="epoch 9", epoch=9, step=0)
     elif how == "newer schema":
         manifest["schema_version"] = 99
         manifest_file.write_text(json.dumps(manifest))
@@ -105,6 +110,7 @@ def _break(path, how):
     ("missing array", "missing array weights/output.bias.npy"),
     ("wrong shape", "dense_1.bias.npy has shape"),
     ("nan weights", "NaN"),
+    ("negative variance", "negative variance"),
     ("newer schema", "newer Neuron Lens"),
     ("corrupted bytes", "checksum"),
     ("not an object", "not a JSON object"),

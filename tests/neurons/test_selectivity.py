@@ -22,7 +22,8 @@ def known():
 def test_class_means_si_best_digit_and_d_prime(known):
     activations, labels = known
     table = selectivity_table(activations, labels, CLASSES)
-    assert list(table.columns) == [f"mean_{c}" for c in CLASSES] + ["si", "best_digit", "d_prime"]
+    assert list(table.columns) == [f"mean_{c}" for c in CLASSES] + ["si", "best_digit", "d_prime",
+                                                                    "active_share"]
     assert table.loc[0, [f"mean_{c}" for c in CLASSES]].tolist() == pytest.approx(CLASSES)
     # Neuron 0: μ_max = 9, μ_rest = mean(0..8) = 4 → SI = 5/13; d′ for 9: the others (0..8, equal
     # counts) have variance (9² − 1)/12, the nines none → 5 / sqrt(80/12 / 2).
@@ -33,9 +34,19 @@ def test_class_means_si_best_digit_and_d_prime(known):
     assert table.loc[1, "si"] == pytest.approx(1.0)
     assert table.loc[1, "best_digit"] == 7
     assert table.loc[1, "d_prime"] == pytest.approx(2 / np.sqrt(0.5))
-    # Neuron 2: constant → SI 0, d′ 0 (not NaN).
+    # Neuron 2: constant → SI 0, d′ 0 (not NaN), and no class stands out: no best digit.
     assert table.loc[2, "si"] == pytest.approx(0.0, abs=1e-9)
     assert table.loc[2, "d_prime"] == 0.0
+    assert np.isnan(table.loc[2, "best_digit"])
+    # Neuron 0 is zero on every 0 (20 of 200 examples); neuron 1 fires on the 10 sevens at 3.0 and
+    # the 10 at 1.0; neuron 2 always.
+    assert table["active_share"].tolist() == pytest.approx([0.9, 0.1, 1.0])
+
+
+def test_a_dead_relu_neuron_has_no_best_digit():
+    labels = np.repeat(CLASSES, 3)
+    table = selectivity_table(np.zeros((30, 1)), labels, CLASSES)
+    assert np.isnan(table.loc[0, "best_digit"]) and table.loc[0, "active_share"] == 0.0
 
 
 def test_most_differentiated_and_generalised_digit(known):
@@ -73,7 +84,7 @@ def test_binary_run_has_per_class_stats_over_labels_0_and_1(synthetic_run):
     run = neurons.open_run(synthetic_run(outputs=1))
     table = run.selectivity("dense_1")
     assert [column for column in table.columns if column.startswith("mean_")] == ["mean_0", "mean_1"]
-    assert set(table["best_digit"]) <= {0, 1}
+    assert set(table["best_digit"].dropna()) <= {0, 1}
     assert 0 <= run.most_differentiated(1, "dense_1") < 16
     with pytest.raises(ValueError, match="digit 2 is not a class"):
         run.generalized_digit(2)
