@@ -240,11 +240,11 @@ def class_means_figure(means, *, best_digit: int | None, selectivity: float, d_p
     if best_digit is None:
         subtitle = "no best digit: the same mean for every class"
     else:
-        subtitle = f"best digit {best_digit} · selectivity index {selectivity:.2f}"
+        subtitle = f"best digit {best_digit} · SI {selectivity:.2f}"
         if d_prime is not None:
             subtitle += f" · d′ {d_prime:.2f}"
     if active_share is not None:
-        subtitle += f" · active on {active_share:.0%} of probe digits"
+        subtitle += f" · active on {active_share:.1%}"
     bars = {"type": "bar", "x": digits, "y": means, "marker": {"color": colours},
             "hovertemplate": "digit %{x}<br>mean activation %{y:.3f}<extra></extra>"}
     return figure_of([bars], chart_layout(

@@ -72,9 +72,9 @@ def layer_subtitle(run, layer: str, mode: str, digit: int) -> str:
 def pixel_subtitle(run, mode: str, digit: int, example: int) -> str:
     logit = computed.output_for(run, digit)[2]
     return {
-        "weights": "c₀ = W₁ c₁, BN scales folded in, every gate D the identity (weights only)",
-        "raw": f"c₀ = W₁W₂⋯W_out[:, {digit}], no BN scales (the blog's view)",
-        "example": f"c₀ = ∂{logit}/∂x for probe example #{example}: the gradient of the logit",
+        "weights": "c₀ = W₁ c₁ · BN folded in, all gates open",
+        "raw": f"c₀ = W₁W₂⋯W_out[:, {digit}] · no BN (the blog's view)",
+        "example": f"c₀ = ∂{logit}/∂x, probe example #{example}",
     }[mode]
 
 

@@ -30,7 +30,7 @@ COLUMNS = {
     "active_share": ("active", "Share of probe digits on which the activation is above zero; 0 = a dead neuron, whose weights only ever changed by the optimiser's momentum."),
 }
 DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "si": 3, "d_prime": 2,
-            "active_share": 2}
+            "active_share": 3}
 
 
 def layout():

@@ -111,7 +111,7 @@ def test_class_means_name_selectivity_and_best_digit():
     means = np.arange(10, dtype=float)
     figure = figures.class_means_figure(means, best_digit=9, selectivity=0.42, d_prime=1.5)
     subtitle = figure.layout.title.subtitle.text
-    assert "selectivity index 0.42" in subtitle and "d′ 1.50" in subtitle and "best digit 9" in subtitle
+    assert "SI 0.42" in subtitle and "d′ 1.50" in subtitle and "best digit 9" in subtitle
     assert figure.data[0].marker.color[9] == figures.HIGHLIGHT
 
 
@@ -119,7 +119,7 @@ def test_class_means_of_a_dead_neuron_say_no_digit_stands_out():
     figure = figures.class_means_figure(np.zeros(10), best_digit=None, selectivity=0.0, d_prime=0.0,
                                         active_share=0.0)
     subtitle = figure.layout.title.subtitle.text
-    assert "no best digit" in subtitle and "active on 0% of probe digits" in subtitle
+    assert "no best digit" in subtitle and "active on 0.0%" in subtitle
     assert figures.HIGHLIGHT not in figure.data[0].marker.color
 
 

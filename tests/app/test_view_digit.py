@@ -26,10 +26,10 @@ def test_follow_a_digit_back_to_its_neurons_and_pixels(dash_duo, synthetic_run, 
     assert "digit=7" in dash_duo.driver.current_url
 
     dash_duo.find_element("#digit-mode input[value='raw']").click()
-    dash_duo.wait_for_contains_text(PIXELS, "no BN scales")
+    dash_duo.wait_for_contains_text(PIXELS, "no BN (the blog's view)")
     np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(7, 3, mode="raw")["pixels"], atol=1e-5)
     dash_duo.find_element("#digit-mode input[value='example']").click()
-    dash_duo.wait_for_contains_text(PIXELS, "∂z₇/∂x for probe example #3")
+    dash_duo.wait_for_contains_text(PIXELS, "∂z₇/∂x, probe example #3")
     np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(7, 3, example=3)["pixels"], atol=1e-5)
 
     click_plot_at(dash_duo, "#digit-probabilities", 2, 0.02)  # the bar of digit 2
