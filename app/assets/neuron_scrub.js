@@ -132,7 +132,8 @@
                 if (!sliderOnly || !fieldGraph) return [field, curveOut || noUpdate(), text, high, low];
                 // A scrub step draws straight into the plots: going through the figure props
                 // would add a React render and a deferred Plotly call to every step.
-                window.Plotly.react(fieldGraph, field.data, field.layout);
+                // Only z and the limits change between snapshots: restyle skips diffing the layout.
+                window.Plotly.restyle(fieldGraph, {z: [field.data[0].z], zmin: [-limit], zmax: [limit]});
                 if (curveOut && curveGraph) {
                     window.requestAnimationFrame(() => window.Plotly.react(curveGraph, curveOut.data, curveOut.layout));
                 }
@@ -147,13 +148,13 @@
                 if (!slider || slider.offsetParent === null || !max) return noUpdate();
                 return value >= max ? 0 : value + 1;
             },
-            snapshotLink: function (value, paused, max, search) {
+            snapshotLink: function (value, paused, state, search) {
                 latestLinked = value;
                 if (!paused || value === null || value === undefined) return noUpdate();
                 const params = new URLSearchParams(search || "");
                 if (params.get("view") !== "neuron" && params.has("view")) return noUpdate();
-                const unchanged = params.has("snapshot") ? params.get("snapshot") === String(value) : value === max;
-                if (unchanged) return noUpdate();
+                // The page already shows this snapshot (named in the link, or the run's default).
+                if (state && value === state.snapshot) return noUpdate();
                 params.set("view", "neuron");
                 params.set("snapshot", String(value));
                 // Write the URL (and so refresh the server-side panels) only once the slider rests,

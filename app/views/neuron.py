@@ -197,7 +197,7 @@ def register(app):
     app.clientside_callback(
         ClientsideFunction(namespace="neuronLens", function_name="snapshotLink"),
         Output("url", "search", allow_duplicate=True),
-        Input("neuron-slider", "value"), Input("neuron-interval", "disabled"), State("neuron-slider", "max"),
+        Input("neuron-slider", "value"), Input("neuron-interval", "disabled"), State("state", "data"),
         State("url", "search"), prevent_initial_call=True)
 
     @app.callback(
