@@ -133,9 +133,11 @@
                 // A scrub step draws straight into the plots: going through the figure props
                 // would add a React render and a deferred Plotly call to every step.
                 // Only z and the limits change between snapshots: restyle skips diffing the layout.
-                window.Plotly.restyle(fieldGraph, {z: [field.data[0].z], zmin: [-limit], zmax: [limit]});
+                const drawn = window.Plotly.restyle(fieldGraph, {z: [field.data[0].z], zmin: [-limit], zmax: [limit]});
                 if (curveOut && curveGraph) {
-                    window.requestAnimationFrame(() => window.Plotly.react(curveGraph, curveOut.data, curveOut.layout));
+                    // The curve's marker waits for the field, so it never delays the field's frame.
+                    drawn.then(() => window.requestAnimationFrame(
+                        () => window.Plotly.react(curveGraph, curveOut.data, curveOut.layout)));
                 }
                 return [noUpdate(), noUpdate(), text, high, low];
             },
