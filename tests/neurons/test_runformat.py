@@ -137,7 +137,8 @@ def test_stale_heartbeat_reads_as_interrupted(tmp_path):
     assert check_run(path).status == "running"
 
 
-def _append_snapshots(path, count, seed):
+def _append_snapshots(path, count, seed, start):
+    start.wait()
     writer = RunWriter.reopen(path)
     rng = np.random.default_rng(seed)
     for index in range(count):
@@ -146,23 +147,36 @@ def _append_snapshots(path, count, seed):
     writer.finish("completed")
 
 
-def test_reader_racing_a_writer_never_sees_a_torn_snapshot(tmp_path):
-    path = write_synthetic_run(tmp_path, "race", units=(64, 32), snapshots=1, status="running")
-    writer = multiprocessing.get_context("spawn").Process(target=_append_snapshots,
-                                                          args=(path, 40, 1))
-    writer.start()
+def _read_until_complete(path, results, start):
+    """Reopen the run in a loop, verifying every listed snapshot, until the writer finishes."""
+    start.wait()
     reads = verified = 0
-    while writer.is_alive() or reads == 0:
+    while True:
         manifest = read_manifest(path)
         arrays = open_arrays(path, manifest)
         for index in range(len(manifest["snapshots"])):
             verify_snapshot(arrays, manifest, index)
             verified += 1
         reads += 1
-    writer.join()
+        if manifest["status"] == "completed":
+            break
+    results.put((reads, verified))
 
-    assert writer.exitcode == 0
-    assert reads > 1 and verified > reads
+
+def test_readers_racing_a_writer_never_see_a_torn_snapshot(tmp_path):
+    path = write_synthetic_run(tmp_path, "race", units=(64, 32), snapshots=1, status="running")
+    spawn = multiprocessing.get_context("spawn")
+    results, start = spawn.Queue(), spawn.Barrier(3)
+    readers = [spawn.Process(target=_read_until_complete, args=(path, results, start)) for _ in range(2)]
+    writer = spawn.Process(target=_append_snapshots, args=(path, 40, 1, start))
+    for process in readers + [writer]:
+        process.start()
+    for process in [writer] + readers:
+        process.join(120)
+
+    assert [process.exitcode for process in readers + [writer]] == [0, 0, 0], "a reader saw a torn snapshot"
+    counts = [results.get(timeout=5) for _ in readers]
+    assert all(reads > 1 and verified > reads for reads, verified in counts)
     assert len(read_manifest(path)["snapshots"]) == 41
 
 
