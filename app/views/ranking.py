@@ -125,12 +125,14 @@ def register(app):
         return (table_rows(*computed.key_of(state), state["layer"], snapshot), caption, run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot)
 
-    @app.callback(Output("url", "search", allow_duplicate=True),
+    @app.callback(Output("url", "search", allow_duplicate=True), Output("ranking-table", "active_cell"),
                   Input("ranking-table", "active_cell"), State("state", "data"), prevent_initial_call=True)
     def open_neuron(cell, state):
+        """Open the clicked row's neuron and let go of the cell: a cell left active would ignore
+        the next click on it (after the back button, say)."""
         if not cell or cell.get("row_id") is None or not active(state):
             raise PreventUpdate
-        return href(state, view="neuron", neuron=int(cell["row_id"]))
+        return href(state, view="neuron", neuron=int(cell["row_id"])), None
 
     controls.register_layer_snapshot_picker(app, VIEW)
 

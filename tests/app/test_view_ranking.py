@@ -50,3 +50,17 @@ def test_table_sorts_opens_a_neuron_and_downloads_csv(dash_duo, synthetic_run, a
     dash_duo.wait_for_contains_text("#neuron-field", f"Neuron {top} of dense_1", timeout=10)
     assert f"neuron={top}" in dash_duo.driver.current_url and "view=neuron" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []
+
+
+def test_a_row_opens_its_neuron_again_after_the_back_button(dash_duo, synthetic_run, app_port):
+    open_view(dash_duo, synthetic_run, app_port, "view=ranking&layer=dense_1&snapshot=3",
+              "#ranking-caption", "16 neurons of dense_1 at epoch 3", units=(16, 8), snapshots=4)
+    top = first_row_neuron(dash_duo)
+    for _ in range(2):
+        dash_duo.find_element(f"{TABLE} td[data-dash-column='focus']").click()
+        dash_duo.wait_for_contains_text("#neuron-field", f"Neuron {top} of dense_1", timeout=10)
+        assert f"neuron={top}" in dash_duo.driver.current_url
+        dash_duo.driver.back()
+        dash_duo.wait_for_text_to_equal(".nl-tab-active", "Ranking")
+        assert "view=ranking" in dash_duo.driver.current_url
+    assert dash_duo.get_logs() == []
