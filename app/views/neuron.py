@@ -8,7 +8,7 @@ The snapshot-dependent panels follow the URL's snapshot, which the slider writes
 from __future__ import annotations
 
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from app import figures
@@ -44,7 +44,7 @@ def body():
     return html.Div(className="nl-neuron", children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Layer", dcc.Dropdown(id="neuron-layer", clearable=False, style={"width": "140px"})]),
-            html.Label(["Neuron", dcc.Input(id="neuron-index", type="number", min=0, step=1, debounce=True,
+            html.Label(["Neuron", dcc.Input(id="neuron-index", type="number", step="any", debounce=True,
                                             style={"width": "80px"})]),
             html.Label(["Show", dcc.RadioItems(
                 id="neuron-kind", value="weights", inline=True,
@@ -204,7 +204,7 @@ def register(app):
         Output("neuron-frames", "data"), Output("neuron-frames-key", "data"),
         Output("neuron-slider", "max"), Output("neuron-slider", "marks"), Output("neuron-slider", "value"),
         Output("neuron-layer", "options"), Output("neuron-layer", "value"),
-        Output("neuron-index", "value"), Output("neuron-index", "max"),
+        Output("neuron-index", "value"),
         Input("state", "data"), State("neuron-frames-key", "data"), State("neuron-slider", "value"))
     def load_frames(state, loaded_key, slider_value):
         if not active(state):
@@ -220,7 +220,7 @@ def register(app):
         labels = run.snapshot_labels[:count]
         marks = controls.snapshot_marks(labels, controls.finished_best(state, run), most=4)
         return (frames, key, max(count - 1, 0), marks, no_update if snapshot == slider_value else snapshot,
-                run.hidden_layers, layer, state["neuron"], run.units(layer) - 1)
+                run.hidden_layers, layer, state["neuron"])
 
     @app.callback(Output("neuron-curve-base", "data"), Input("state", "data"), Input("neuron-metric", "value"))
     def load_curve(state, metric):
@@ -248,13 +248,25 @@ def register(app):
         return controls.graph("neuron-ablation-graph", 250, ablation_figure(*neuron_key(state), snapshot_of(state), mode))
 
     @app.callback(Output("url", "search", allow_duplicate=True),
+                  Output("neuron-index", "value", allow_duplicate=True),
                   Input("neuron-layer", "value"), Input("neuron-index", "value"), State("state", "data"),
                   prevent_initial_call=True)
     def choose_neuron(layer, neuron, state):
-        if not active(state) or layer is None or neuron is None:
-            raise PreventUpdate
-        if layer == state["layer"] and neuron == state["neuron"]:
+        if not active(state) or layer is None:
             raise PreventUpdate
         if layer != state["layer"]:
-            neuron = 0
-        return href(state, layer=layer, neuron=int(neuron))
+            return href(state, layer=layer, neuron=0), no_update
+        # No bounds on the box itself: the browser would silently drop a number outside them.
+        if neuron is None or neuron != int(neuron) or not 0 <= neuron < get_run(state["run"]).units(layer):
+            return no_update, refuse_neuron(state)
+        if neuron == state["neuron"]:
+            raise PreventUpdate
+        return href(state, neuron=int(neuron)), no_update
+
+
+def refuse_neuron(state) -> int:
+    """Say which neuron numbers exist and put the shown neuron's number back in the box."""
+    units = get_run(state["run"]).units(state["layer"])
+    set_props("message", {"children": f"{state['layer']} has neurons 0 to {units - 1}; still showing "
+                                      f"neuron {state['neuron']}.", "hidden": False})
+    return state["neuron"]

@@ -147,3 +147,20 @@ def test_a_run_without_snapshots_says_so_until_the_first_one_lands(dash_duo, tmp
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 0 of 0: init", timeout=15)
     assert dash_duo.find_element("#neuron-waiting").get_attribute("hidden")
     assert dash_duo.get_logs() == []
+
+
+@pytest.mark.parametrize("typed", ["99", "-3", "2.5"])
+def test_a_neuron_number_out_of_range_is_refused_with_a_message(dash_duo, neuron_page, typed):
+    box = dash_duo.find_element("#neuron-index")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(typed + "\n")
+    dash_duo.wait_for_contains_text("#message", "dense_1 has neurons 0 to 15; still showing neuron 3.")
+    dash_duo.wait_for_text_to_equal("#neuron-index", "3")
+    assert "neuron=3" in dash_duo.driver.current_url
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1")
+
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("7\n")
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 7 of dense_1", timeout=10)
+    assert dash_duo.find_element("#message").get_attribute("hidden") == "true"
+    assert dash_duo.get_logs() == []
