@@ -8,7 +8,7 @@ The snapshot-dependent panels follow the URL's snapshot, which the slider writes
 from __future__ import annotations
 
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, dcc, html, no_update, set_props
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update, set_props
 from dash.exceptions import PreventUpdate
 
 from app import figures
@@ -240,10 +240,13 @@ def register(app):
             "compare both.", className="nl-caption")
 
     @app.callback(Output("neuron-ablation", "children", allow_duplicate=True),
-                  Input("neuron-ablate", "n_clicks"), State("neuron-ablate-mode", "value"), State("state", "data"),
-                  prevent_initial_call=True)
-    def ablate(clicks, mode, state):
+                  Input("neuron-ablate", "n_clicks"), Input("neuron-ablate-mode", "value"),
+                  State("neuron-ablation", "children"), State("state", "data"), prevent_initial_call=True)
+    def ablate(clicks, mode, shown, state):
+        """Ablate on a click; a new mode redraws an ablation already shown, so it never names the other mode."""
         if not clicks or not active(state):
+            raise PreventUpdate
+        if ctx.triggered_id == "neuron-ablate-mode" and not ablation_shown(shown):
             raise PreventUpdate
         return controls.graph("neuron-ablation-graph", 250, ablation_figure(*neuron_key(state), snapshot_of(state), mode))
 
@@ -256,12 +259,24 @@ def register(app):
             raise PreventUpdate
         if layer != state["layer"]:
             return href(state, layer=layer, neuron=0), no_update
-        # No bounds on the box itself: the browser would silently drop a number outside them.
-        if neuron is None or neuron != int(neuron) or not 0 <= neuron < get_run(state["run"]).units(layer):
+        neuron = neuron_number(neuron, get_run(state["run"]).units(layer))
+        if neuron is None:
             return no_update, refuse_neuron(state)
         if neuron == state["neuron"]:
             raise PreventUpdate
-        return href(state, neuron=int(neuron)), no_update
+        return href(state, neuron=neuron), no_update
+
+
+def neuron_number(typed, units: int) -> int | None:
+    """The typed number if it names one of the layer's `units` neurons. The box itself has no
+    bounds: the browser would silently drop a number outside them."""
+    if isinstance(typed, bool) or not isinstance(typed, (int, float)) or not 0 <= typed < units or typed % 1:
+        return None
+    return int(typed)
+
+
+def ablation_shown(children) -> bool:
+    return isinstance(children, dict) and (children.get("props") or {}).get("id") == "neuron-ablation-graph"
 
 
 def refuse_neuron(state) -> int:

@@ -73,3 +73,10 @@ def test_plain_turns_figures_inside_containers_into_dicts():
     converted = computed.plain({"a": [figure, (figure, 1)], "b": 2})
     assert converted["a"][0]["data"][0]["type"] == "bar"
     assert isinstance(converted["a"][1], tuple) and converted["a"][1][1] == 1 and converted["b"] == 2
+
+
+def test_a_typed_neuron_number_must_name_a_neuron_of_the_layer():
+    from app.views.neuron import neuron_number
+    assert neuron_number(0, 16) == 0 and neuron_number(15.0, 16) == 15
+    for typed in (16, -1, 2.5, None, True, "3", float("inf"), float("nan"), [3]):
+        assert neuron_number(typed, 16) is None

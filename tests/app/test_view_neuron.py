@@ -101,6 +101,8 @@ def test_ablate_shows_per_class_accuracy_before_and_after(dash_duo, neuron_page)
     dash_duo.wait_for_element("#neuron-ablation-graph", timeout=10)
     dash_duo.wait_for_contains_text("#neuron-ablation-graph", "before → after ablating neuron 3")
     dash_duo.wait_for_contains_text("#neuron-ablation-graph", "mean-ablation")
+    dash_duo.find_element("#neuron-ablate-mode input[value='zero']").click()  # redraws what is shown
+    dash_duo.wait_for_contains_text("#neuron-ablation-graph", "zero-ablation (activation → 0)", timeout=10)
     assert dash_duo.get_logs() == []
 
 
