@@ -55,13 +55,24 @@ def chain_of(run_id: str, snapshot_count: int, snapshot: int, digit: int, mode: 
     return {name: sign * np.asarray(values) for name, values in chain.items()}
 
 
+def signed_output(run, digit: int, product: str) -> str:
+    """`product` ending in the digit's output column, e.g. W_out[:, 4]; a 0-or-1 run has one
+    column, which class 0 reads negated."""
+    unit, sign, _ = computed.output_for(run, digit)
+    return ("−" if sign < 0 else "") + f"{product}[:, {unit}]"
+
+
+def has_batchnorm(run) -> bool:
+    return any(layer.get("kind") == "batchnorm" for layer in run.manifest["layers"])
+
+
 def layer_subtitle(run, layer: str, mode: str, digit: int) -> str:
     position = run.hidden_layers.index(layer)
     last = position == len(run.hidden_layers) - 1
     if mode == "raw":
-        formula = "row of W₁⋯W_out[:, d] (raw: no BN scales)"
+        formula = f"row of {signed_output(run, digit, 'W₁⋯W_out')} (raw: no BN scales)"
     elif last:
-        formula = "c_L = s_L ⊙ W_out[:, d]"
+        formula = f"c_L = s_L ⊙ {signed_output(run, digit, 'W_out')}"
     else:
         formula = f"c_{position + 1} = s ⊙ (W (D c_{position + 2}))"
     gate = " with gates D from the current example" if mode == "example" else ""
@@ -71,9 +82,10 @@ def layer_subtitle(run, layer: str, mode: str, digit: int) -> str:
 
 def pixel_subtitle(run, mode: str, digit: int, example: int) -> str:
     logit = computed.output_for(run, digit)[2]
+    scales = "BN folded in" if has_batchnorm(run) else "no BN in this model"
     return {
-        "weights": "c₀ = W₁ c₁ · BN folded in, all gates open",
-        "raw": f"c₀ = W₁W₂⋯W_out[:, {digit}] · no BN (the blog's view)",
+        "weights": f"c₀ = W₁ c₁ · {scales}, all gates open",
+        "raw": f"c₀ = {signed_output(run, digit, 'W₁W₂⋯W_out')} · no BN (the blog's view)",
         "example": f"c₀ = ∂{logit}/∂x, probe example #{example}",
     }[mode]
 

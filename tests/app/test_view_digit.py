@@ -54,3 +54,27 @@ def test_a_zero_or_one_run_reads_its_single_logit_negated_for_class_0(dash_duo, 
     dash_duo.wait_for_contains_text(PIXELS, "Pixels → digit 1")
     np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(0, 2)["pixels"], atol=1e-5)
     assert dash_duo.get_logs() == []
+
+
+class FakeRun:
+    hidden_layers = ["dense_1", "dense_2"]
+
+    def __init__(self, output_units, kinds):
+        self.output_units = output_units
+        self.manifest = {"layers": [{"kind": kind} for kind in kinds]}
+
+
+def test_subtitles_name_the_output_column_that_is_really_used():
+    from app.views.digit import layer_subtitle, pixel_subtitle
+    ten = FakeRun(10, ["dense", "batchnorm", "dense", "batchnorm", "dense"])
+    assert layer_subtitle(ten, "dense_2", "weights", 4).startswith("c_L = s_L ⊙ W_out[:, 4]: how much logit z₄")
+    assert pixel_subtitle(ten, "raw", 4, 0) == "c₀ = W₁W₂⋯W_out[:, 4] · no BN (the blog's view)"
+    assert pixel_subtitle(ten, "weights", 4, 0) == "c₀ = W₁ c₁ · BN folded in, all gates open"
+
+    zero_or_one = FakeRun(1, ["dense", "dense", "dense"])  # one sigmoid column, no batch norm
+    assert layer_subtitle(zero_or_one, "dense_2", "weights", 1).startswith("c_L = s_L ⊙ W_out[:, 0]: how much logit z ")
+    assert layer_subtitle(zero_or_one, "dense_2", "weights", 0).startswith("c_L = s_L ⊙ −W_out[:, 0]: how much logit −z ")
+    assert layer_subtitle(zero_or_one, "dense_1", "raw", 0).startswith("row of −W₁⋯W_out[:, 0] (raw")
+    assert pixel_subtitle(zero_or_one, "raw", 1, 0) == "c₀ = W₁W₂⋯W_out[:, 0] · no BN (the blog's view)"
+    assert pixel_subtitle(zero_or_one, "raw", 0, 0) == "c₀ = −W₁W₂⋯W_out[:, 0] · no BN (the blog's view)"
+    assert pixel_subtitle(zero_or_one, "weights", 1, 0) == "c₀ = W₁ c₁ · no BN in this model, all gates open"
