@@ -238,7 +238,7 @@ def class_means_figure(means, *, best_digit: int | None, selectivity: float, d_p
     digits = list(range(len(means)))
     colours = [HIGHLIGHT if digit == best_digit else theme.NEUTRAL for digit in digits]
     if best_digit is None:
-        subtitle = "no best digit: the same mean for every class"
+        subtitle = "no best digit (all class means equal)"
     else:
         subtitle = f"best digit {best_digit} · SI {selectivity:.2f}"
         if d_prime is not None:

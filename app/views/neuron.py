@@ -157,7 +157,15 @@ def top_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapsh
     captions = [f"{run.probe_labels[index]} · {value:.2f}" for index, value in zip(indices, values)]
     return figures.digit_gallery(
         run.probe_images[indices], captions, columns=4, height=230, title="Probe digits that excite it most",
-        subtitle=f"probe set, activation h at {run.snapshot_labels[snapshot]} · caption: true digit · h")
+        subtitle=top_subtitle(values, run.snapshot_labels[snapshot]))
+
+
+def top_subtitle(top_values, label: str) -> str:
+    """What the gallery shows; a neuron silent on every probe digit has no digit that excites it,
+    only the first few of many ties."""
+    if not len(top_values) or np.max(top_values) <= 0:
+        return f"none: h ≤ 0 on every probe digit at {label}"
+    return f"probe set, activation h at {label} · caption: true digit · h"
 
 
 @computed.figure_cache

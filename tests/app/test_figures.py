@@ -120,6 +120,7 @@ def test_class_means_of_a_dead_neuron_say_no_digit_stands_out():
                                         active_share=0.0)
     subtitle = figure.layout.title.subtitle.text
     assert "no best digit" in subtitle and "active on 0.0%" in subtitle
+    assert len(subtitle) <= 56  # its half-width panel cut a longer line off before the share
     assert figures.HIGHLIGHT not in figure.data[0].marker.color
 
 

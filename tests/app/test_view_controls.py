@@ -80,3 +80,9 @@ def test_a_typed_neuron_number_must_name_a_neuron_of_the_layer():
     assert neuron_number(0, 16) == 0 and neuron_number(15.0, 16) == 15
     for typed in (16, -1, 2.5, None, True, "3", float("inf"), float("nan"), [3]):
         assert neuron_number(typed, 16) is None
+
+
+def test_a_silent_neuron_s_gallery_says_no_digit_excites_it():
+    from app.views.neuron import top_subtitle
+    assert top_subtitle([0.0, 0.0], "epoch 5") == "none: h ≤ 0 on every probe digit at epoch 5"
+    assert top_subtitle([1.4, 0.0], "epoch 5").startswith("probe set, activation h at epoch 5")
