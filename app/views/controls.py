@@ -1,7 +1,7 @@
 """Controls shared by several views: the snapshot slider's marks and the layer/snapshot links."""
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, dcc, html, set_props
 from dash.exceptions import PreventUpdate
 
 from app import figures
@@ -84,3 +84,17 @@ def register_waiting(app, view: str) -> None:
             raise PreventUpdate
         empty = not state.get("snapshot_count")
         return not empty, empty
+
+
+def whole_number_below(typed, upper: int) -> int | None:
+    """A number typed into a box, if it is a whole number in [0, upper); else None. The boxes have
+    no min or max: the browser would silently drop a number outside them, leaving it shown."""
+    if isinstance(typed, bool) or not isinstance(typed, (int, float)) or not 0 <= typed < upper or typed % 1:
+        return None
+    return int(typed)
+
+
+def refuse_number(text: str, shown: int) -> int:
+    """Show `text` in the page's message area; returns `shown`, the number to put back in the box."""
+    set_props("message", {"children": text, "hidden": False})
+    return shown

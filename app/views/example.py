@@ -4,7 +4,7 @@ activations beside the generalised digit of its class, and where its evidence co
 from __future__ import annotations
 
 import numpy as np
-from dash import Input, Output, State, ctx, dcc, html
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
@@ -25,7 +25,7 @@ def body():
     return html.Div(children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Class", dcc.Dropdown(id="example-class", clearable=False, style={"width": "90px"})]),
-            html.Label(["Index in class", dcc.Input(id="example-index", type="number", min=0, step=1, debounce=True,
+            html.Label(["Index in class", dcc.Input(id="example-index", type="number", step="any", debounce=True,
                                                     style={"width": "90px"})]),
             html.Button("Next misclassified", id="example-next-wrong", n_clicks=0, className="nl-button"),
             html.Label(["Attribute to digit", dcc.Dropdown(id="example-digit", clearable=False,
@@ -50,17 +50,26 @@ def active(state) -> bool:
     return controls.showing(state, VIEW)
 
 
-def example_for(state, label, index) -> int | None:
-    """The probe index of the index-th digit of class `label` (the first one for a new class)."""
+def class_members(state, label) -> np.ndarray:
+    """Probe indices of the digits of class `label`, in probe order."""
+    return np.flatnonzero(computed.run_of(state).probe_labels == label)
+
+
+def first_of_new_class(state, label) -> int | None:
+    """The first probe digit of class `label`, when that is not the shown example's class."""
     run = computed.run_of(state)
-    if label is None or index is None:
+    if label is None or label == run.probe_labels[controls.example_of(state)]:
         return None
-    members = np.flatnonzero(run.probe_labels == label)
-    if not len(members):
-        return None
-    if label != run.probe_labels[controls.example_of(state)]:
-        return int(members[0])
-    return int(members[min(max(int(index), 0), len(members) - 1)])
+    members = class_members(state, label)
+    return int(members[0]) if len(members) else None
+
+
+def refuse_index(state, label: int, members: np.ndarray) -> int:
+    """Say which indices the class has and put the shown example's index back in the box."""
+    example = controls.example_of(state)
+    position = int(np.flatnonzero(members == example)[0])
+    return controls.refuse_number(f"The probe set has {len(members)} {label}s, index 0 to {len(members) - 1}; "
+                                  f"still showing example #{example}.", position)
 
 
 def misclassified(state) -> np.ndarray:
@@ -120,7 +129,7 @@ def register(app):
     controls.register_waiting(app, VIEW)
 
     @app.callback(Output("example-class", "options"), Output("example-class", "value"),
-                  Output("example-index", "value"), Output("example-index", "max"),
+                  Output("example-index", "value"),
                   Output("example-digit", "options"), Output("example-digit", "value"),
                   Output("example-caption", "children"), Output("example-image", "figure"),
                   Output("example-probabilities", "figure"), Output("example-layers", "children"),
@@ -144,10 +153,10 @@ def register(app):
         built = example_figures(*computed.key_of(state), state["snapshot"], example, digit)
         classes = [{"label": str(value), "value": value} for value in run.classes]
         layers = [controls.graph(None, 240, figure) for figure in built["layers"]]
-        return (classes, true_label, position, len(members) - 1, classes, digit, caption, built["image"],
+        return (classes, true_label, position, classes, digit, caption, built["image"],
                 built["probabilities"], layers, built["gradient"], built["integrated"])
 
-    @app.callback(Output("url", "search", allow_duplicate=True),
+    @app.callback(Output("url", "search", allow_duplicate=True), Output("example-index", "value", allow_duplicate=True),
                   Input("example-class", "value"), Input("example-index", "value"),
                   Input("example-next-wrong", "n_clicks"), Input("example-digit", "value"),
                   Input("example-probabilities", "clickData"),
@@ -156,14 +165,21 @@ def register(app):
         if not active(state):
             raise PreventUpdate
         current = controls.example_of(state)
-        if ctx.triggered_id == "example-next-wrong":
+        if ctx.triggered_id == "example-index":
+            shown_class = int(computed.run_of(state).probe_labels[current])
+            members = class_members(state, shown_class)
+            position = controls.whole_number_below(index, len(members))
+            if position is None:
+                return no_update, refuse_index(state, shown_class, members)
+            changes = {"example": int(members[position])}
+        elif ctx.triggered_id == "example-next-wrong":
             changes = {"example": next_after(misclassified(state), current)}
         elif ctx.triggered_id == "example-probabilities":
             changes = {"digit": int(bar_click["points"][0]["x"])} if bar_click else {}
         else:
-            changes = {"example": example_for(state, label, index), "digit": digit}
+            changes = {"example": first_of_new_class(state, label), "digit": digit}
         shown = {"example": current, "digit": computed.shown_digit(state)}
         changes = {key: value for key, value in changes.items() if value is not None and value != shown[key]}
         if not changes:
             raise PreventUpdate
-        return href(state, **changes)
+        return href(state, **changes), no_update

@@ -8,7 +8,7 @@ The snapshot-dependent panels follow the URL's snapshot, which the slider writes
 from __future__ import annotations
 
 import numpy as np
-from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update, set_props
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
@@ -267,7 +267,7 @@ def register(app):
             raise PreventUpdate
         if layer != state["layer"]:
             return href(state, layer=layer, neuron=0), no_update
-        neuron = neuron_number(neuron, get_run(state["run"]).units(layer))
+        neuron = controls.whole_number_below(neuron, get_run(state["run"]).units(layer))
         if neuron is None:
             return no_update, refuse_neuron(state)
         if neuron == state["neuron"]:
@@ -275,21 +275,13 @@ def register(app):
         return href(state, neuron=neuron), no_update
 
 
-def neuron_number(typed, units: int) -> int | None:
-    """The typed number if it names one of the layer's `units` neurons. The box itself has no
-    bounds: the browser would silently drop a number outside them."""
-    if isinstance(typed, bool) or not isinstance(typed, (int, float)) or not 0 <= typed < units or typed % 1:
-        return None
-    return int(typed)
-
-
 def ablation_shown(children) -> bool:
     return isinstance(children, dict) and (children.get("props") or {}).get("id") == "neuron-ablation-graph"
+
 
 
 def refuse_neuron(state) -> int:
     """Say which neuron numbers exist and put the shown neuron's number back in the box."""
     units = get_run(state["run"]).units(state["layer"])
-    set_props("message", {"children": f"{state['layer']} has neurons 0 to {units - 1}; still showing "
-                                      f"neuron {state['neuron']}.", "hidden": False})
-    return state["neuron"]
+    return controls.refuse_number(f"{state['layer']} has neurons 0 to {units - 1}; still showing "
+                                  f"neuron {state['neuron']}.", state["neuron"])

@@ -75,11 +75,10 @@ def test_plain_turns_figures_inside_containers_into_dicts():
     assert isinstance(converted["a"][1], tuple) and converted["a"][1][1] == 1 and converted["b"] == 2
 
 
-def test_a_typed_neuron_number_must_name_a_neuron_of_the_layer():
-    from app.views.neuron import neuron_number
-    assert neuron_number(0, 16) == 0 and neuron_number(15.0, 16) == 15
+def test_a_typed_number_must_be_whole_and_below_the_bound():
+    assert controls.whole_number_below(0, 16) == 0 and controls.whole_number_below(15.0, 16) == 15
     for typed in (16, -1, 2.5, None, True, "3", float("inf"), float("nan"), [3]):
-        assert neuron_number(typed, 16) is None
+        assert controls.whole_number_below(typed, 16) is None
 
 
 def test_a_silent_neuron_s_gallery_says_no_digit_excites_it():

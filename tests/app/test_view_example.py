@@ -1,5 +1,6 @@
 """Journey 7 in a real browser: pick a probe digit, jump to the next misclassified one, attribute."""
 import numpy as np
+from selenium.webdriver.common.keys import Keys
 from tests.app.browser_helpers import click_plot_at, open_view, shown_matrix
 
 from neurons import open_run
@@ -42,4 +43,22 @@ def test_trace_an_example_and_its_attributions(dash_duo, synthetic_run, app_port
                                run.integrated_gradients(expected, 6, 3), atol=1e-5)
     assert f"example={expected}" in dash_duo.driver.current_url and "digit=6" in dash_duo.driver.current_url
     dash_duo.driver.save_screenshot("/tmp/example-view-test.png")
+    assert dash_duo.get_logs() == []
+
+
+def test_an_index_beyond_the_class_is_refused_with_a_message(dash_duo, synthetic_run, app_port):
+    path = open_view(dash_duo, synthetic_run, app_port, "view=example&snapshot=3&example=0", CAPTION,
+                     "Probe example #0", units=(16, 8), snapshots=4)
+    labels = open_run(path).probe_labels
+    members = np.flatnonzero(labels == labels[0])
+    index = dash_duo.find_element("#example-index")
+    index.send_keys(Keys.CONTROL, "a")
+    index.send_keys("9999\n")
+    dash_duo.wait_for_contains_text("#message", f"The probe set has {len(members)} {labels[0]}s, index 0 to "
+                                                f"{len(members) - 1}; still showing example #0.")
+    dash_duo.wait_for_text_to_equal("#example-index", "0")
+    assert "example=0" in dash_duo.driver.current_url
+    index.send_keys(Keys.CONTROL, "a")
+    index.send_keys("1\n")
+    dash_duo.wait_for_contains_text(CAPTION, f"Probe example #{members[1]}, number 2 of", timeout=10)
     assert dash_duo.get_logs() == []
