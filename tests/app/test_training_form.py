@@ -5,6 +5,7 @@ import sys
 import time
 
 import pytest
+from selenium.webdriver.common.keys import Keys
 
 from app import launcher as launcher_module
 from app.launcher import Launcher, TrainingRefused, TrainingRequest
@@ -124,3 +125,20 @@ def stop_training(launcher):
     pid = launcher.current_pid()
     if pid:
         os.kill(pid, 15)
+
+
+@pytest.mark.parametrize("typed", ["50", "0", "2.5"])
+def test_an_out_of_range_epoch_count_is_refused_not_replaced(dash_duo, tmp_path, app_port, monkeypatch, typed):
+    """The browser drops a number outside an input's min/max; the form must not then train with the
+    last valid value while the box shows the typed one."""
+    started = []
+    monkeypatch.setattr(launcher_module.subprocess, "Popen", lambda command, **options: started.append(command))
+    dash_duo.start_server(create_app(tmp_path / "data", allow_training=True), port=app_port)
+    dash_duo.wait_for_contains_text("#empty-state", "No runs yet")
+    epochs = dash_duo.find_element("#train-epochs")
+    epochs.send_keys(Keys.CONTROL, "a")
+    epochs.send_keys(typed)
+    dash_duo.find_element("#train-start").click()
+    dash_duo.wait_for_contains_text("#train-status", "Epochs must be a whole number from 1 to 30.")
+    assert started == []
+    assert dash_duo.get_logs() == []
