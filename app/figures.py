@@ -191,8 +191,10 @@ def probability_bars(probabilities, *, title: str, subtitle: str, selected: int 
             "hovertemplate": "digit %{x}<br>p = %{y:.3f}<extra></extra>"}
     # The true digit is named under its bar: an arrow above a bar near p = 1 would hit the title.
     ticks = [f"{digit}<br><b>true</b>" if digit == true_label else str(digit) for digit in digits]
+    # Hovering (so clicking) by column: a near-zero bar is otherwise too thin to click.
     return figure_of([bars], chart_layout(
-        title, subtitle, height=height, xaxis={"tickmode": "array", "tickvals": digits, "ticktext": ticks, "tickangle": 0},
+        title, subtitle, height=height, hovermode="x",
+        xaxis={"tickmode": "array", "tickvals": digits, "ticktext": ticks, "tickangle": 0},
         yaxis={"title": {"text": "probability"}, "range": [0, 1.05]}))
 
 
