@@ -176,6 +176,7 @@ def neuron_bars(values, neurons, *, title: str, subtitle: str, highlight: int | 
                             "font": {"color": HIGHLIGHT}, "bgcolor": "rgba(255,255,255,0.8)"})
     return figure_of([bars], chart_layout(
         title, subtitle, height=height, bargap=0.15, showlegend=False, annotations=annotations,
+        hovermode="x",  # a click anywhere in a bar's column opens its neuron, however short the bar
         xaxis={"title": {"text": "neuron (sorted by value)"}, "showticklabels": len(labels) <= 40,
                "tickfont": {"size": 9}, "type": "category"},
         yaxis={"title": {"text": value_label}, "zeroline": True, "zerolinecolor": theme.MUTED}))
