@@ -24,7 +24,12 @@ KINDS = {
     "change": ("change since init", "Learned change Δₜ = RFₜ − RF₀"),
     "step": ("change since previous snapshot", "Step change RFₜ − RFₜ₋₁ (red: went up, blue: went down)"),
 }
-EXPANDED = "expanded weights W₁·diag(s₁)⋯Wₗ[:, k], ReLU as identity (Voss et al. 2021)"
+# Deeper layers show expanded weights (Voss et al. 2021). Each line fits above the 430-px field.
+DEEPER_KINDS = {
+    "weights": "Expanded weights W₁·diag(s₁)⋯Wₗ[:, k], ReLU as identity (Voss 2021)",
+    "change": "Learned change Δₜ = RFₜ − RF₀ of the expanded weights",
+    "step": "Step change RFₜ − RFₜ₋₁ of the expanded weights (red: up, blue: down)",
+}
 METRICS = {
     "focus": ("focus", "Hoyer sparsity of |Δₜ| over live pixels, 0 = spread evenly, 1 = one pixel"),
     "effective_pixels": ("effective pixels", "exp(entropy of p = |Δₜ| / Σ|Δₜ|) over live pixels"),
@@ -47,7 +52,8 @@ def body():
             html.Label(["Neuron", dcc.Input(id="neuron-index", type="number", step="any", debounce=True,
                                             style={"width": "80px"})]),
             html.Label(["Show", dcc.RadioItems(
-                id="neuron-kind", value="weights", inline=True,
+                # The learned change first: a first-layer field is mostly its random initialisation.
+                id="neuron-kind", value="change", inline=True,
                 options=[{"label": label, "value": kind} for kind, (label, _) in KINDS.items()])]),
             html.Label(["Colour limits", dcc.RadioItems(
                 id="neuron-scaling", value="fixed", inline=True,
@@ -113,9 +119,9 @@ def snapshot_of(state) -> int:
 
 def field_subtitle(run, layer: str) -> dict[str, str]:
     """Per view kind, the definition shown; deeper layers say they show expanded weights."""
-    deeper = run.hidden_layers.index(layer) > 0
-    return {kind: (text.replace("W₁[:, j] as 28×28", EXPANDED) if deeper else text)
-            for kind, (_, text) in KINDS.items()}
+    if run.hidden_layers.index(layer) > 0:
+        return dict(DEEPER_KINDS)
+    return {kind: text for kind, (_, text) in KINDS.items()}
 
 
 def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) -> dict:

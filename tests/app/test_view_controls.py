@@ -85,3 +85,16 @@ def test_a_silent_neuron_s_gallery_says_no_digit_excites_it():
     from app.views.neuron import top_subtitle
     assert top_subtitle([0.0, 0.0], "epoch 5") == "none: h ≤ 0 on every probe digit at epoch 5"
     assert top_subtitle([1.4, 0.0], "epoch 5").startswith("probe set, activation h at epoch 5")
+
+
+def test_field_subtitles_fit_above_the_field_and_name_expanded_weights_for_deeper_layers():
+    from app.views.neuron import field_subtitle
+
+    class TwoLayers:
+        hidden_layers = ["dense_1", "dense_2"]
+
+    first, deeper = field_subtitle(TwoLayers, "dense_1"), field_subtitle(TwoLayers, "dense_2")
+    assert set(first) == set(deeper) == {"weights", "change", "step"}
+    assert "W₁[:, j]" in first["weights"]
+    assert all("expanded weights" in text.lower() for text in deeper.values())
+    assert all(len(text) <= 70 for text in [*first.values(), *deeper.values()])  # the panel cut longer ones

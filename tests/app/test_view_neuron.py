@@ -46,6 +46,11 @@ def neuron_page(dash_duo, synthetic_run, app_port):
 def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, neuron_page):
     run = neuron_page
     fields = run.receptive_fields("dense_1", 3)
+    change = fields - fields[0]
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · change since init")  # the default
+    np.testing.assert_allclose(shown_field(dash_duo), change[5], atol=1e-6)
+    dash_duo.find_element("#neuron-kind input[value='weights']").click()
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
     np.testing.assert_allclose(shown_field(dash_duo), fields[5], atol=1e-6)
     assert shown_limit(dash_duo) == pytest.approx(np.abs(fields).max(), rel=1e-5)
 
@@ -64,7 +69,6 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
 
     dash_duo.find_element("#neuron-kind input[value='change']").click()
     dash_duo.wait_for_contains_text("#neuron-field", "Learned change")
-    change = fields - fields[0]
     np.testing.assert_allclose(shown_field(dash_duo), change[4], atol=1e-6)
     assert shown_limit(dash_duo) == pytest.approx(np.abs(change).max(), rel=1e-5)
 
@@ -111,7 +115,7 @@ def test_choosing_a_deeper_neuron_shows_expanded_weights(dash_duo, neuron_page):
     dash_duo.select_dcc_dropdown("#neuron-layer", value="dense_2")
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 0 of dense_2")
     dash_duo.wait_for_contains_text("#neuron-field", "expanded weights")
-    np.testing.assert_allclose(shown_field(dash_duo), run.receptive_field("dense_2", 0, 5), atol=1e-5)
+    np.testing.assert_allclose(shown_field(dash_duo), run.receptive_field("dense_2", 0, 5, kind="change"), atol=1e-5)
     assert "layer=dense_2" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []
 
@@ -126,7 +130,8 @@ def test_a_live_run_s_new_snapshot_reaches_the_scrubber(dash_duo, synthetic_run,
     weights = random_weights(writer.manifest["layers"], np.random.default_rng(5))
     writer.append_snapshot(weights, label="epoch 3", epoch=3, step=0)
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 3 of 3: epoch 3", timeout=15)
-    np.testing.assert_allclose(shown_field(dash_duo), open_run(path).receptive_field("dense_1", 2, 3), atol=1e-6)
+    np.testing.assert_allclose(shown_field(dash_duo), open_run(path).receptive_field("dense_1", 2, 3, kind="change"),
+                               atol=1e-6)
     assert dash_duo.get_logs() == []
 
 
