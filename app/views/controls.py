@@ -94,7 +94,12 @@ def whole_number_below(typed, upper: int) -> int | None:
     return int(typed)
 
 
+def say(text: str) -> None:
+    """Show `text` in the page's message area (cleared by the next change of view state)."""
+    set_props("message", {"children": text, "hidden": False})
+
+
 def refuse_number(text: str, shown: int) -> int:
     """Show `text` in the page's message area; returns `shown`, the number to put back in the box."""
-    set_props("message", {"children": text, "hidden": False})
+    say(text)
     return shown

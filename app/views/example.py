@@ -87,6 +87,15 @@ def next_after(indices: np.ndarray, current: int) -> int | None:
     return int(later[0] if len(later) else indices[0])
 
 
+def nothing_wrong_left(wrong: np.ndarray, current: int, label: str) -> str | None:
+    """Why "next misclassified" has nowhere to go, or None when it has."""
+    if not len(wrong):
+        return f"No probe digit is misclassified at {label}."
+    if list(wrong) == [current]:
+        return f"Example #{current} is the only probe digit misclassified at {label}."
+    return None
+
+
 @computed.figure_cache
 def example_figures(run_id: str, snapshot_count: int, snapshot: int, example: int, digit: int) -> dict:
     """The example's image, probabilities, per-layer activations and attribution maps."""
@@ -173,7 +182,12 @@ def register(app):
                 return no_update, refuse_index(state, shown_class, members)
             changes = {"example": int(members[position])}
         elif ctx.triggered_id == "example-next-wrong":
-            changes = {"example": next_after(misclassified(state), current)}
+            wrong = misclassified(state)
+            nothing_left = nothing_wrong_left(wrong, current, computed.run_of(state).snapshot_labels[state["snapshot"]])
+            if nothing_left:
+                controls.say(nothing_left)
+                return no_update, no_update
+            changes = {"example": next_after(wrong, current)}
         elif ctx.triggered_id == "example-probabilities":
             changes = {"digit": int(bar_click["points"][0]["x"])} if bar_click else {}
         else:

@@ -98,3 +98,14 @@ def test_field_subtitles_fit_above_the_field_and_name_expanded_weights_for_deepe
     assert "W₁[:, j]" in first["weights"]
     assert all("expanded weights" in text.lower() for text in deeper.values())
     assert all(len(text) <= 70 for text in [*first.values(), *deeper.values()])  # the panel cut longer ones
+
+
+def test_next_misclassified_says_when_there_is_nowhere_to_go():
+    import numpy as np
+
+    from app.views.example import nothing_wrong_left
+    assert nothing_wrong_left(np.array([], dtype=int), 3, "epoch 2") == "No probe digit is misclassified at epoch 2."
+    assert nothing_wrong_left(np.array([3]), 3, "epoch 2") == (
+        "Example #3 is the only probe digit misclassified at epoch 2.")
+    assert nothing_wrong_left(np.array([3]), 0, "epoch 2") is None
+    assert nothing_wrong_left(np.array([3, 9]), 3, "epoch 2") is None
