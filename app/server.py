@@ -111,7 +111,7 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
     def show_view(state):
         if not state or not state["run"]:
             return [], False, True, *[True] * len(view_names)
-        tabs = [dash.dcc.Link(view.LABEL, href=urlstate.href(state, view=view.VIEW),
+        tabs = [dash.dcc.Link(view.LABEL, href=urlstate.href(state, view=view.VIEW), title=view.HINT,
                               className="nl-tab nl-tab-active" if view.VIEW == state["view"] else "nl-tab")
                 for view in VIEWS]
         return tabs, True, dash.no_update, *[name != state["view"] for name in view_names]

@@ -14,6 +14,7 @@ from app.views import computed, controls
 
 VIEW = "digit"
 LABEL = "Digit"
+HINT = "Follow an output digit back through each layer to the pixels"
 
 MODES = {
     "weights": "weights only (BN folded in)",

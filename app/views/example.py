@@ -14,6 +14,7 @@ from app.views import computed, controls
 
 VIEW = "example"
 LABEL = "Example"
+HINT = "Trace one probe digit: its prediction, activations and pixel attributions"
 IG_STEPS = 64
 
 

@@ -15,6 +15,7 @@ from app.views import computed, controls
 
 VIEW = "layer"
 LABEL = "Layer"
+HINT = "Every neuron of a layer as a 28×28 field at one snapshot; click one to open it"
 
 KINDS = {"weights": "weights", "change": "change since init"}
 ORDERS = {"neuron": "neuron number", "focus": "focus, highest first"}

@@ -18,6 +18,7 @@ from app.views import computed, controls
 
 VIEW = "neuron"
 LABEL = "Neuron"
+HINT = "Watch one neuron's receptive field form over training, and what it responds to"
 
 KINDS = {
     "weights": ("weights", "Receptive field: W₁[:, j] as 28×28"),

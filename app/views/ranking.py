@@ -15,6 +15,7 @@ from app.views import computed, controls
 
 VIEW = "ranking"
 LABEL = "Ranking"
+HINT = "A layer's neurons ranked by focus and selectivity; click a row to open one"
 
 # column id → (header, definition shown as the header's tooltip)
 COLUMNS = {

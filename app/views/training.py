@@ -11,6 +11,7 @@ from app.runs import RunUnavailable, get_info
 
 VIEW = "training"
 LABEL = "Training"
+HINT = "Loss and accuracy per epoch, training and validation; overlay other runs"
 MAX_OVERLAID = 6
 FIGURE_HEIGHT = 440
 PANELS = (("loss", "Loss"), ("accuracy", "Accuracy"))
