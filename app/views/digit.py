@@ -17,7 +17,7 @@ LABEL = "Digit"
 HINT = "Follow an output digit back through each layer to the pixels"
 
 MODES = {
-    "weights": "weights only (BN folded in)",
+    "weights": "weights only",  # the subtitle says whether BN scales are folded in
     "raw": "raw W₁W₂W₃ (as in the blog)",
     "example": "for the current example",
 }
