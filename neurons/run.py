@@ -282,9 +282,12 @@ class Run:
 
     # ---- selectivity and ablation ------------------------------------------------------------
     def selectivity(self, layer: str, snapshot: int | None = None) -> pd.DataFrame:
-        """One row per neuron over the probe set: mean_<class>…, si, best_digit, d_prime (for best_digit)."""
+        """One row per neuron over the probe set: mean_<class>…, si, best_digit, d_prime (for best_digit),
+        active_share (ReLU layers only; NaN for activations that are never exactly zero)."""
         activations = self._probe_activations(layer, snapshot)
         table = selectivity.selectivity_table(activations, self.probe_labels, self.classes)
+        if self._specs[self._position(layer)].activation not in selectivity.GATING_ACTIVATIONS:
+            table["active_share"] = np.nan  # a sigmoid or tanh neuron is never exactly silent
         table.index.name = "neuron"
         return table
 

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 
 SI_EPSILON = 1e-9
+# Activations that are exactly zero for a whole range of inputs, so "never above zero" means dead.
+GATING_ACTIVATIONS = ("relu", "relu6")
 CONSTANT_TOLERANCE = 1e-9
 
 

@@ -153,7 +153,7 @@ def means_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snap
     means = [row[f"mean_{digit}"] for digit in range(10) if f"mean_{digit}" in row.index]
     best = None if np.isnan(row["best_digit"]) else int(row["best_digit"])
     return figures.class_means_figure(means, best_digit=best, selectivity=float(row["si"]),
-                                      d_prime=float(row["d_prime"]), active_share=float(row["active_share"]),
+                                      d_prime=float(row["d_prime"]), active_share=None if np.isnan(row["active_share"]) else float(row["active_share"]),
                                       title=f"Class means at {get_run(run_id).snapshot_labels[snapshot]}")
 
 

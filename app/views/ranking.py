@@ -28,7 +28,7 @@ COLUMNS = {
     "si": ("selectivity", "Selectivity index (Morcos et al. 2018): (μ_max − μ_rest) / (μ_max + μ_rest) over the probe set."),
     "best_digit": ("best digit", "The class with the highest mean activation μ_c; blank when no class stands out (a dead neuron)."),
     "d_prime": ("d′", "d′ for the best digit: (μ_d − μ_¬d) / sqrt((σ²_d + σ²_¬d) / 2)."),
-    "active_share": ("active", "Share of probe digits on which the activation is above zero; 0 = a dead neuron, whose weights only ever changed by the optimiser's momentum."),
+    "active_share": ("active", "ReLU layers: share of probe digits on which the activation is above zero; 0 = a dead neuron, whose weights only ever changed by the optimiser's momentum. Blank for sigmoid or tanh layers, which are never exactly silent."),
 }
 DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "si": 3, "d_prime": 2,
             "active_share": 3}

@@ -219,3 +219,16 @@ def test_reading_a_live_run_while_the_trainer_appends(synthetic_run):
     final = _random_keras_weights(writer.manifest["layers"], seed=13)
     np.testing.assert_allclose(run.receptive_field("dense_1", 0, snapshot=13).ravel(),
                                final["dense_1"]["kernel"][:, 0].astype(np.float32))
+
+
+def test_active_share_is_only_defined_for_relu_layers(synthetic_run):
+    path = synthetic_run(units=(16,), batchnorm=False)
+    relu = neurons.open_run(path).selectivity("dense_1")
+    assert relu["active_share"].between(0, 1).all()
+
+    manifest = json.loads((path / "manifest.json").read_text())
+    manifest["layers"][0]["activation"] = "sigmoid"
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    sigmoid = neurons.open_run(path).selectivity("dense_1")
+    assert sigmoid["active_share"].isna().all()
+    assert sigmoid["si"].notna().all()
