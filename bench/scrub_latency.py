@@ -68,6 +68,8 @@ def run_benchmark(data_dir: Path, run_id: str, port: int, steps: int) -> bool:
         print(f"run {run_id}: {run.snapshot_count} snapshots, layer {layer} ({run.units(layer)} neurons); "
               f"Chromium headless, {steps} keyboard steps per case")
         steps = min(steps, last)
+        driver.find_element(By.CSS_SELECTOR, "#neuron-kind input[value='weights']").click()
+        time.sleep(0.5)
         results = [report("weights, fixed limits (step back)", measure(driver, steps, Keys.ARROW_LEFT))]
         driver.find_element(By.CSS_SELECTOR, "#neuron-kind input[value='change']").click()
         driver.find_element(By.CSS_SELECTOR, "#neuron-scaling input[value='frame']").click()
