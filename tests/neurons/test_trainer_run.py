@@ -49,7 +49,9 @@ def test_final_run_answers_every_call(trainer_runs):
     assert len(run.focus_curve("dense_1", 3)) == 5
     chain = run.digit_chain(4, example=0)
     assert chain["dense_1"].shape == (128,) and chain["dense_2"].shape == (64,)
-    assert run.selectivity("dense_1")["best_digit"].between(0, 9).all()
+    table = run.selectivity("dense_1")
+    assert table["best_digit"].dropna().between(0, 9).all()
+    assert (table.loc[table["best_digit"].isna(), "active_share"] == 0).all(), "only dead neurons lack one"
     assert 0 <= run.most_differentiated(4, "dense_2") < 64
     assert run.generalized_digit(4)["logits"].argmax() == 4
     assert run.integrated_gradients(0, 4).shape == run.gradient_x_input(0, 4).shape == (28, 28)
@@ -63,7 +65,8 @@ def test_binary_run_answers_every_call_for_its_single_output(trainer_runs):
     logits = run.forward(run.probe_images)[:, 0]
     assert logits[ones].mean() > 0 > logits[~ones].mean()
     assert set(run.digit_chain(0)) == {"dense_1", "dense_2", "pixels"}
-    assert run.selectivity("dense_2").shape == (15, 5)
+    assert run.selectivity("dense_2").shape == (15, 6)
+    assert run.selectivity("dense_2")["active_share"].isna().all(), "sigmoid neurons are never silent"
     assert run.generalized_digit(1)["logits"][0] > 0 > run.generalized_digit(0)["logits"][0]
     gain = run.forward(run.probe_images[:1])[0, 0] - run.forward(np.zeros((1, 784)))[0, 0]
     assert run.integrated_gradients(0, 0).sum() == pytest.approx(gain, rel=0.01)
