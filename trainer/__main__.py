@@ -1,6 +1,7 @@
 import sys
 
-from trainer.cli import interrupt_on_terminate, main
+from trainer import stop_request
+from trainer.cli import main
 
-interrupt_on_terminate()
+stop_request.install_handlers()
 sys.exit(main())

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -194,10 +193,3 @@ def run_list(args) -> int:
         print(f"{run.run_id:<40} {run.preset:<10} {run.dataset:<7} {run.status:<11} "
               f"{run.epochs:>4} epochs  test accuracy {accuracy}")
     return 0
-
-
-def interrupt_on_terminate() -> None:
-    """SIGTERM (e.g. a stop button) ends training like Ctrl-C: the run is marked interrupted."""
-    def handler(signum, frame):
-        raise KeyboardInterrupt
-    signal.signal(signal.SIGTERM, handler)

@@ -9,7 +9,7 @@ import numpy as np
 
 from neurons.runformat import (RunWriter, effective_status, open_arrays, read_manifest, run_path,
                                verify_snapshot)
-from trainer import data, layer_map, optimizer_state
+from trainer import data, layer_map, optimizer_state, stop_request
 from trainer.model import build_model
 from trainer.resumed_early_stopping import ResumedEarlyStopping
 from trainer.snapshot_callback import SnapshotCallback
@@ -128,14 +128,16 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
     """Run model.fit with the snapshot writer; a run folder always ends in a consistent state."""
     reserve = SpaceReserve(lambda: snapshots.path)
     callbacks = [callback for callback in (stopping, snapshots) if callback is not None]
-    callbacks += [optimizer_state.OptimizerStateSaver(snapshots), reserve]
+    callbacks += [optimizer_state.OptimizerStateSaver(snapshots), reserve, stop_request.StopRequestCheck()]
+    stop_request.clear()
     try:
         model.fit(data.model_inputs(dataset.train[0]), dataset.train[1],
                   validation_data=(data.model_inputs(dataset.val[0]), dataset.val[1]),
                   epochs=config["epochs"], batch_size=config["batch_size"],
                   initial_epoch=initial_epoch, callbacks=callbacks, verbose=2)
         loss, accuracy = model.evaluate(data.model_inputs(dataset.test[0]), dataset.test[1],
-                                        batch_size=1024, verbose=0)
+                                        batch_size=1024, verbose=0,
+                                        callbacks=[stop_request.StopRequestCheck()])
         snapshots.record_test(loss, accuracy)
     except KeyboardInterrupt:
         return close(snapshots, reserve, "interrupted", None)

@@ -1,0 +1,54 @@
+"""Ctrl-C / SIGTERM: a stop request survives a KeyboardInterrupt that library code swallowed."""
+import contextlib
+import os
+import signal
+import time
+
+import pytest
+
+from neurons.runformat import RunWriter, read_manifest
+from tests.trainer.helpers import run_cli
+from trainer import stop_request
+
+
+@pytest.fixture
+def stop_handlers():
+    previous = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    stop_request.install_handlers()
+    stop_request.clear()
+    yield
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+    stop_request.clear()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_swallowed_interrupt_is_raised_again_at_the_next_boundary(stop_handlers, signum):
+    check = stop_request.StopRequestCheck()
+    check.on_train_batch_end(0)
+    with contextlib.suppress(KeyboardInterrupt):
+        os.kill(os.getpid(), signum)
+        time.sleep(5)  # the handler interrupts this at the next bytecode
+    assert stop_request.requested()
+    for boundary in (check.on_train_batch_end, check.on_test_batch_end, check.on_epoch_end):
+        with pytest.raises(KeyboardInterrupt):
+            boundary(0)
+
+
+@pytest.mark.slow
+def test_a_lost_interrupt_still_ends_training_as_interrupted(small_sample, tmp_path, monkeypatch, capsys):
+    write_slot = RunWriter._write_slot
+
+    def request_stop_silently_at_third_snapshot(writer, name, index, values):
+        if index == 2:
+            stop_request.request_stop()
+        write_slot(writer, name, index, values)
+
+    monkeypatch.setattr(RunWriter, "_write_slot", request_stop_silently_at_third_snapshot)
+    status, _ = run_cli("train", "--data-dir", tmp_path, "--run-id", "lost", "--preset", "relu",
+                        "--epochs", 20, "--no-early-stopping")
+    assert status == 130
+    assert "interrupted: 3 snapshots kept" in capsys.readouterr().err
+    manifest = read_manifest(tmp_path / "runs" / "lost")
+    assert manifest["status"] == "interrupted"
+    assert [snapshot["label"] for snapshot in manifest["snapshots"]] == ["init", "epoch 1", "epoch 2"]
