@@ -3,7 +3,8 @@
 Serves the dashboard on a run with many snapshots, opens the neuron view in headless Chromium and
 steps the snapshot slider with the keyboard. Inside the page, performance.now() is read when the
 key goes down and again when Plotly has redrawn the field (plotly_afterplot); the difference is
-one step's latency, everything included: slider, Dash renderer, clientside callback, Plotly.
+one step's latency, everything included: the slider's own update, the page's redraw, Plotly.
+After the steps the field must show the snapshot the slider names, or the benchmark fails.
 
     python -m bench.scrub_latency                      # synthetic 128-64 run, 100 snapshots
     python -m bench.scrub_latency --run-dir data/runs/ID
@@ -44,6 +45,14 @@ def measure(driver, steps: int, key) -> list[float]:
     return driver.execute_script("return window.__scrub.samples;")
 
 
+def shows(driver, expected) -> bool:
+    """Whether the field plot shows `expected` (a 28×28 array): fast must also be right."""
+    import numpy as np
+
+    shown = np.array(driver.execute_script(f"return document.querySelector('{FIELD}').data[0].z;"), dtype=float)
+    return shown.shape == expected.shape and bool(np.allclose(shown, expected, atol=1e-6))
+
+
 def report(name: str, samples: list[float]) -> bool:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
@@ -70,11 +79,15 @@ def run_benchmark(data_dir: Path, run_id: str, port: int, steps: int) -> bool:
         steps = min(steps, last)
         driver.find_element(By.CSS_SELECTOR, "#neuron-kind input[value='weights']").click()
         time.sleep(0.5)
+        fields = run.receptive_fields(layer, 0)
         results = [report("weights, fixed limits (step back)", measure(driver, steps, Keys.ARROW_LEFT))]
+        results.append(shows(driver, fields[last - steps]))
         driver.find_element(By.CSS_SELECTOR, "#neuron-kind input[value='change']").click()
         driver.find_element(By.CSS_SELECTOR, "#neuron-scaling input[value='frame']").click()
         time.sleep(0.5)
         results.append(report("change since init, per-frame limits", measure(driver, steps, Keys.ARROW_RIGHT)))
+        results.append(shows(driver, fields[last] - fields[0]))
+        print("field after the steps:", "the expected snapshot" if all(results[1::2]) else "WRONG SNAPSHOT")
         return all(results)
     finally:
         driver.quit()

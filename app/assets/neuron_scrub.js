@@ -4,6 +4,10 @@
  * redrawing a frame is then pure JavaScript, so dragging the slider never waits for the server.
  * Colour limits are either fixed over the whole scrub (largest |value| over all snapshots, so
  * growth is visible) or per snapshot.
+ *
+ * A slider step is drawn as soon as the slider shows its new value (its handle's aria-valuenow),
+ * not when Dash gets round to the clientside callback: that dispatch alone sometimes takes a
+ * whole animation frame. The callback then finds the step drawn and only updates the texts.
  */
 (function () {
     const SIDE = 28;
@@ -11,6 +15,8 @@
     const LINK_DELAY_MS = 500;
     let decoded = {key: null};
     let latestLinked = null;
+    let inputs = null;  // frames, curve, kind and scaling as the callback last saw them
+    let onScreen = null;  // which frame the field plot shows
 
     function largestAbs(values, start, end) {
         let largest = 0;
@@ -114,31 +120,61 @@
 
     const noUpdate = () => window.dash_clientside.no_update;
 
+    function frameId(frames, t, kind, scaling) {
+        return frames.key + "|" + t + "|" + kind + "|" + scaling;
+    }
+
+    // Draws straight into the plots: going through the figure props would add a React render and
+    // a deferred Plotly call to every step. Only z and the limits change between snapshots, so
+    // restyle skips diffing the layout.
+    function drawStep(fieldGraph, t) {
+        const {frames, curve, kind, scaling} = inputs;
+        const data = decode(frames);
+        const limit = limitOf(frames, data, t, kind, scaling);
+        const drawn = window.Plotly.restyle(fieldGraph, {z: [rowsOf(data.kinds[kind], t)], zmin: [-limit], zmax: [limit]});
+        onScreen = frameId(frames, t, kind, scaling);
+        const curveGraph = plotted("neuron-curve");
+        if (curve && curveGraph && curve.data[0].y.length > t) {
+            const moved = curveFigure(curve, t);
+            // The curve's marker waits for the field, so it never delays the field's frame.
+            drawn.then(() => window.requestAnimationFrame(
+                () => window.Plotly.react(curveGraph, moved.data, moved.layout)));
+        }
+    }
+
+    function followSlider(records) {
+        if (!inputs) return;
+        for (const record of records) {
+            if (!record.target.closest("#neuron-slider")) continue;
+            const t = Number(record.target.getAttribute("aria-valuenow"));
+            const fieldGraph = plotted("neuron-field");
+            const showsThisNeuron = onScreen && onScreen.startsWith(inputs.frames.key + "|");
+            if (fieldGraph && showsThisNeuron && t >= 0 && t < inputs.frames.count) drawStep(fieldGraph, t);
+        }
+    }
+
+    new MutationObserver(followSlider).observe(
+        document.documentElement, {subtree: true, attributes: true, attributeFilter: ["aria-valuenow"]});
+
     window.dash_clientside = Object.assign({}, window.dash_clientside, {
         neuronLens: {
             redraw: function (dragValue, value, kind, scaling, frames, curve) {
                 if (!frames) return [noUpdate(), noUpdate(), noUpdate(), noUpdate(), noUpdate()];
+                inputs = {frames: frames, curve: curve, kind: kind, scaling: scaling};
                 const data = decode(frames);
                 const triggered = triggeredProps();
                 const t = Math.min(Math.max(currentSnapshot(triggered, dragValue, value) || 0, 0), frames.count - 1);
                 const limit = limitOf(frames, data, t, kind, scaling);
-                const field = fieldFigure(frames, data, t, kind, limit);
-                const curveOut = curve && curve.data[0].y.length > t ? curveFigure(curve, t) : null;
                 const text = caption(frames, t, kind, scaling, limit);
                 const high = "+" + limit.toPrecision(3), low = "−" + limit.toPrecision(3);
                 const fieldGraph = plotted("neuron-field");
-                const curveGraph = plotted("neuron-curve");
                 const sliderOnly = triggered.every(prop => prop.startsWith("neuron-slider."));
-                if (!sliderOnly || !fieldGraph) return [field, curveOut || noUpdate(), text, high, low];
-                // A scrub step draws straight into the plots: going through the figure props
-                // would add a React render and a deferred Plotly call to every step.
-                // Only z and the limits change between snapshots: restyle skips diffing the layout.
-                const drawn = window.Plotly.restyle(fieldGraph, {z: [field.data[0].z], zmin: [-limit], zmax: [limit]});
-                if (curveOut && curveGraph) {
-                    // The curve's marker waits for the field, so it never delays the field's frame.
-                    drawn.then(() => window.requestAnimationFrame(
-                        () => window.Plotly.react(curveGraph, curveOut.data, curveOut.layout)));
+                if (!sliderOnly || !fieldGraph) {
+                    const curveOut = curve && curve.data[0].y.length > t ? curveFigure(curve, t) : noUpdate();
+                    onScreen = frameId(frames, t, kind, scaling);
+                    return [fieldFigure(frames, data, t, kind, limit), curveOut, text, high, low];
                 }
+                if (onScreen !== frameId(frames, t, kind, scaling)) drawStep(fieldGraph, t);
                 return [noUpdate(), noUpdate(), text, high, low];
             },
             togglePlay: function (clicks, disabled) {

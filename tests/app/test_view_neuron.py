@@ -86,6 +86,20 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     assert dash_duo.get_logs() == []
 
 
+def test_a_burst_of_key_presses_ends_on_the_snapshot_the_slider_shows(dash_duo, neuron_page):
+    fields = neuron_page.receptive_fields("dense_1", 3)
+    dash_duo.find_element("#neuron-kind input[value='weights']").click()
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
+    handle = dash_duo.find_element('#neuron-slider [role="slider"]')
+    handle.send_keys(Keys.ARROW_LEFT * 4 + Keys.ARROW_RIGHT)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 5: epoch 2")
+    assert handle.get_attribute("aria-valuenow") == "2"
+    np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
+    marker = "return document.querySelector('#neuron-curve .js-plotly-plot').data[1].x[0];"
+    until(lambda: dash_duo.driver.execute_script(marker) == 2, timeout=5)
+    assert dash_duo.get_logs() == []
+
+
 def test_play_advances_the_snapshots_and_pause_stops(dash_duo, neuron_page):
     dash_duo.find_element("#neuron-play").click()
     dash_duo.wait_for_text_to_equal("#neuron-play", "❚❚ Pause")
