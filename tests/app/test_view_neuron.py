@@ -4,6 +4,7 @@ import time
 import numpy as np
 import pytest
 from dash.testing.wait import until
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.keys import Keys
 
 from app.server import create_app
@@ -97,6 +98,24 @@ def test_a_burst_of_key_presses_ends_on_the_snapshot_the_slider_shows(dash_duo, 
     np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
     marker = "return document.querySelector('#neuron-curve .js-plotly-plot').data[1].x[0];"
     until(lambda: dash_duo.driver.execute_script(marker) == 2, timeout=5)
+    assert dash_duo.get_logs() == []
+
+
+def test_dragging_the_slider_with_the_mouse_shows_each_snapshot_it_passes(dash_duo, neuron_page):
+    fields = neuron_page.receptive_fields("dense_1", 3)
+    dash_duo.find_element("#neuron-kind input[value='weights']").click()
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
+    handle = dash_duo.find_element('#neuron-slider [role="slider"]')
+    track = dash_duo.find_element("#neuron-slider .dash-slider-track")
+    drag = ActionChains(dash_duo.driver).click_and_hold(handle)
+    for _ in range(3):
+        drag = drag.move_by_offset(-track.size["width"] // 5, 0).pause(0.2)
+    drag.perform()
+    until(lambda: handle.get_attribute("aria-valuenow") == "2", timeout=5)
+    np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
+    ActionChains(dash_duo.driver).release().perform()
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 5: epoch 2")
+    np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
     assert dash_duo.get_logs() == []
 
 
