@@ -82,8 +82,9 @@ def drifted(name, old, fresh, drift):
 
 
 def write_synthetic_run(data_dir, run_id="synthetic", *, units=(16, 8), batchnorm=True,
-                        snapshots=4, status="completed", seed=0, probe_size=200, outputs=10):
-    """A complete run folder with random weights that drift from snapshot to snapshot."""
+                        snapshots=4, status="completed", seed=0, probe_size=200, outputs=10, silent=()):
+    """A complete run folder with random weights that drift from snapshot to snapshot; the
+    first layer's neurons listed in `silent` never fire (a bias far below zero)."""
     rng = np.random.default_rng(seed)
     layers = dense_layers(units, batchnorm, outputs)
     writer = RunWriter.create(
@@ -104,6 +105,8 @@ def write_synthetic_run(data_dir, run_id="synthetic", *, units=(16, 8), batchnor
             writer.record_epoch({"epoch": index, "loss": 1.0 / index, "accuracy": 1 - 0.5 / index,
                                  "val_loss": 1.2 / index, "val_accuracy": 1 - 0.6 / index,
                                  "seconds": 0.5})
+        for neuron in silent:
+            weights["dense_1"]["bias"][neuron] = -100.0
         writer.append_snapshot(weights, label="init" if index == 0 else f"epoch {index}",
                                epoch=index, step=0)
     writer.set_best_snapshot(snapshots - 1)

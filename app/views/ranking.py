@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from dash import Input, Output, State, dash_table, dcc, html, no_update
+from dash.dash_table.Format import Format, Scheme
 from dash.exceptions import PreventUpdate
 
 from app import figures, theme
@@ -31,7 +32,12 @@ COLUMNS = {
     "active_share": ("active", "ReLU layers: share of probe digits on which the activation is above zero; 0 = a dead neuron, whose weights only ever changed by the optimiser's momentum. Blank for sigmoid or tanh layers, which are never exactly silent."),
 }
 DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "si": 3, "d_prime": 2,
-            "active_share": 3}
+            "active_share": 4}
+# A neuron that fires on almost no digit has barely learned: its Δₜ is mostly optimiser noise, which
+# can look focused and top the ranking. Such neurons are filtered out at first (visibly, in the
+# filter row), so the ranking opens on neurons that take part.
+QUIET_SHARE = 0.01
+QUIET_FILTER = f"{{active_share}} >= {QUIET_SHARE}"
 
 
 def layout():
@@ -56,7 +62,7 @@ def body():
             page_size=10, sort_by=[{"column_id": "focus", "direction": "desc"}],
             markdown_options={"html": True}, cell_selectable=True,
             columns=[{"id": "field", "name": "field", "presentation": "markdown"}]
-            + [{"id": key, "name": header, "type": "numeric"} for key, (header, _) in COLUMNS.items()],
+            + [{"id": key, "name": header, "type": "numeric"} | column_format(key) for key, (header, _) in COLUMNS.items()],
             tooltip_header={key: definition for key, (_, definition) in COLUMNS.items()},
             tooltip_delay=300, tooltip_duration=None,
             style_table={"overflowX": "auto"}, css=[{"selector": ".dash-spreadsheet td", "rule": "cursor: pointer"},
@@ -68,7 +74,12 @@ def body():
             style_cell_conditional=[{"if": {"column_id": "field"}, "width": "56px", "textAlign": "center"}],
             style_data_conditional=[{"if": {"state": "active"}, "backgroundColor": "#fff3e0", "border": "1px solid #e07b00"}],
         ),
+        dcc.Store(id="ranking-filtered-for"),
     ], className="nl-ranking-table")
+
+
+def column_format(key: str) -> dict:
+    return {"format": Format(precision=1, scheme=Scheme.percentage)} if key == "active_share" else {}
 
 
 def active(state) -> bool:
@@ -102,6 +113,27 @@ def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> l
     return rows
 
 
+def quiet_neurons(rows: list[dict]) -> int | None:
+    """How many neurons fire on fewer than QUIET_SHARE of the probe digits; None when the layer's
+    activation is never exactly silent (sigmoid, tanh), so the share says nothing."""
+    shares = [row["active_share"] for row in rows if row["active_share"] is not None]
+    return sum(share < QUIET_SHARE for share in shares) if shares else None
+
+
+def caption_of(run, state: dict, quiet: int | None) -> str:
+    labels = run.snapshot_labels
+    caption = (f"{run.units(state['layer'])} neurons of {state['layer']} at {labels[state['snapshot']]}. "
+               "Focus metrics are computed on the learned change Δₜ = RFₜ − RF₀ over live pixels "
+               "(deeper layers: expanded weights); selectivity over the probe set. Hover a header for its "
+               "definition; click a row to open the neuron; type in the filter row, e.g. > 0.5.")
+    if quiet:
+        caption += (f" {quiet} of them fire on fewer than {QUIET_SHARE:.0%} of probe digits (dead or nearly): "
+                    f"the filter ≥ {QUIET_SHARE} under “active” hides them at first; clear it to see them.")
+    if state["snapshot"] == 0:
+        caption += " At init nothing has changed yet, so the focus metrics are empty."
+    return caption
+
+
 def register(app):
     controls.register_waiting(app, VIEW)
 
@@ -109,22 +141,21 @@ def register(app):
                   Output("ranking-layer", "options"), Output("ranking-layer", "value"),
                   Output("ranking-snapshot", "max"), Output("ranking-snapshot", "marks"),
                   Output("ranking-snapshot", "value"),
-                  Input("state", "data"), State("ranking-snapshot", "value"))
-    def render(state, slider_value):
+                  Output("ranking-table", "filter_query"), Output("ranking-filtered-for", "data"),
+                  Input("state", "data"), State("ranking-snapshot", "value"), State("ranking-filtered-for", "data"))
+    def render(state, slider_value, filtered_for):
         if not active(state):
             raise PreventUpdate
         run = computed.run_of(state)
         count, snapshot = state["snapshot_count"], state["snapshot"]
-        labels = run.snapshot_labels[:count]
-        caption = (f"{run.units(state['layer'])} neurons of {state['layer']} at {labels[snapshot]}. "
-                   "Focus metrics are computed on the learned change Δₜ = RFₜ − RF₀ over live pixels "
-                   "(deeper layers: expanded weights); selectivity over the probe set. Hover a header for its "
-                   "definition; click a row to open the neuron; type in the filter row, e.g. > 0.5.")
-        if snapshot == 0:
-            caption += " At init nothing has changed yet, so the focus metrics are empty."
-        marks = controls.snapshot_marks(labels, controls.finished_best(state, run))
-        return (table_rows(*computed.key_of(state), state["layer"], snapshot), caption, run.hidden_layers, state["layer"], max(count - 1, 0), marks,
-                no_update if snapshot == slider_value else snapshot)
+        rows = table_rows(*computed.key_of(state), state["layer"], snapshot)
+        quiet = quiet_neurons(rows)
+        marks = controls.snapshot_marks(run.snapshot_labels[:count], controls.finished_best(state, run))
+        # The default filter is set when a layer is first shown; after that the filter row is the user's.
+        layer_key = f"{state['run']}|{state['layer']}"
+        filter_query = no_update if layer_key == filtered_for else (QUIET_FILTER if quiet is not None else "")
+        return (rows, caption_of(run, state, quiet), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
+                no_update if snapshot == slider_value else snapshot, filter_query, layer_key)
 
     @app.callback(Output("url", "search", allow_duplicate=True), Output("ranking-table", "active_cell"),
                   Input("ranking-table", "active_cell"), State("state", "data"), prevent_initial_call=True)

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from selenium.webdriver.common.keys import Keys
 from tests.app.browser_helpers import open_view
 
 from neurons import open_run
@@ -64,3 +65,32 @@ def test_a_row_opens_its_neuron_again_after_the_back_button(dash_duo, synthetic_
         dash_duo.wait_for_text_to_equal(".nl-tab-active", "Ranking")
         assert "view=ranking" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []
+
+
+def test_neurons_that_never_fire_are_filtered_out_at_first_and_can_be_shown(dash_duo, synthetic_run, app_port):
+    silent = (2, 9)
+    open_view(dash_duo, synthetic_run, app_port, "view=ranking&layer=dense_1&snapshot=3",
+              "#ranking-caption", "16 neurons of dense_1 at epoch 3", units=(16, 8), snapshots=4, silent=silent)
+    dash_duo.wait_for_contains_text("#ranking-caption", "2 of them fire on fewer than 1% of probe digits")
+    filter_cell = dash_duo.find_element(f"{TABLE} th.dash-filter[data-dash-column='active_share'] input")
+    assert filter_cell.get_attribute("value") == ">= 0.01"
+    dash_duo.find_element(f"{TABLE} .previous-next-container .next-page").click()
+    shown = {int(cell.text) for cell in dash_duo.find_elements(f"{TABLE} td[data-dash-column='neuron']")}
+    dash_duo.find_element(f"{TABLE} .previous-next-container .first-page").click()
+    shown |= {int(cell.text) for cell in dash_duo.find_elements(f"{TABLE} td[data-dash-column='neuron']")}
+    assert shown == set(range(16)) - set(silent)
+
+    filter_cell.click()
+    filter_cell.send_keys(Keys.CONTROL + "a", Keys.BACKSPACE, Keys.ENTER)
+    dash_duo.find_element(f"{TABLE} th[data-dash-column='active_share'] .column-header--sort").click()
+    dash_duo.wait_for_text_to_equal(f"{TABLE} td[data-dash-column='active_share']", "0.0%")
+    assert int(dash_duo.find_element(f"{TABLE} td[data-dash-column='neuron']").text) in silent
+    assert dash_duo.get_logs() == []
+
+
+def test_quiet_neurons_are_counted_only_where_silence_means_something():
+    from app.views import ranking
+
+    rows = [{"active_share": share} for share in (0.0, 0.5, 0.0099, 0.01)]
+    assert ranking.quiet_neurons(rows) == 2
+    assert ranking.quiet_neurons([{"active_share": None}] * 3) is None, "a sigmoid layer: no share"
