@@ -76,10 +76,20 @@ def field_heatmap(field, *, title: str, subtitle: str, limit: float | None = Non
     field = np.asarray(field, dtype=np.float32).reshape(SIDE, SIDE)
     limit = symmetric_limit(field) if limit is None else float(limit)
     heatmap = {"type": "heatmap", "z": field, "zmin": -limit, "zmax": limit, "colorscale": theme.DIVERGING,
-               "showscale": colorbar_title is not None,
+               "showscale": colorbar_title is not None, "hoverongaps": False,
                "colorbar": COLORBAR | {"title": {"text": colorbar_title or "", "side": "right"}},
                "hovertemplate": "row %{y}, column %{x}<br>%{z:.4g}<extra></extra>"}
-    return figure_of([heatmap], image_layout(title, subtitle, height=height))
+    return figure_of([heatmap], image_layout(title, subtitle, height=height, **unseen_legend(field)))
+
+
+def unseen_legend(fields) -> dict:
+    """Layout for maps whose never-inked pixels are NaN: they show the grey background, and a
+    note under the map says what the grey means."""
+    if not np.isnan(fields).any():
+        return {}
+    note = {"text": theme.UNSEEN_NOTE, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0, "y": 0,
+            "xanchor": "left", "yanchor": "top", "yshift": -4, "font": {"size": 11, "color": theme.MUTED}}
+    return {"plot_bgcolor": theme.UNSEEN, "bottom": 28, "annotations": [note]}
 
 
 def css_gradient(scale=theme.DIVERGING, direction: str = "to top") -> str:
@@ -129,7 +139,7 @@ def mosaic_figure(fields, neurons, *, title: str, subtitle: str, per_tile: bool 
         shapes.append(tile_outline(int(np.flatnonzero(neurons == selected)[0]), columns))
     rows = image.shape[0] // (SIDE + TILE_GAP) + 1
     return figure_of([heatmap], image_layout(title, subtitle, height=height or min(560, 90 + rows * 70),
-                                             shapes=shapes))
+                                             shapes=shapes, **unseen_legend(fields)))
 
 
 def tile_outline(position: int, columns: int) -> dict:
@@ -319,13 +329,17 @@ def activation_comparison(example, generalized, *, title: str, subtitle: str,
 
 
 def colour_rgb(values, limit: float) -> np.ndarray:
-    """Map values to RGB bytes on the shared diverging scale with limits ±limit."""
+    """Map values to RGB bytes on the shared diverging scale with limits ±limit; NaN (a pixel
+    never inked in training) to the flat grey theme.UNSEEN."""
     stops = np.array([stop for stop, _ in theme.DIVERGING], dtype=float)
     rgb = np.array([[int(colour[i:i + 2], 16) for i in (1, 3, 5)] for _, colour in theme.DIVERGING],
                    dtype=float)
-    position = np.clip((np.asarray(values, dtype=float) / limit + 1) / 2, 0, 1)
+    values = np.asarray(values, dtype=float)
+    position = np.clip((np.nan_to_num(values) / limit + 1) / 2, 0, 1)
     channels = [np.interp(position, stops, rgb[:, channel]) for channel in range(3)]
-    return np.stack(channels, axis=-1).round().astype(np.uint8)
+    colours = np.stack(channels, axis=-1).round().astype(np.uint8)
+    colours[np.isnan(values)] = [int(theme.UNSEEN[i:i + 2], 16) for i in (1, 3, 5)]
+    return colours
 
 
 def png_data_uri(rgb: np.ndarray, scale: int = 2) -> str:

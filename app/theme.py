@@ -27,6 +27,10 @@ DIVERGING = [
 POSITIVE = "#b2182b"
 NEGATIVE = "#2166ac"
 NEUTRAL = "#9aa5b1"
+# Pixels never inked in the training set: the model never sees them, and their weights keep
+# their random initial values, so weight maps draw them in this flat grey instead of as noise.
+UNSEEN = "#c5ccd4"
+UNSEEN_NOTE = "grey: pixels never inked in training (never seen by the model)"
 
 # Line colours for overlaid runs, in order; chosen to stay apart from the red/blue of DIVERGING.
 SERIES = ["#3e5c9a", "#e07b00", "#2f9e44", "#8e44ad", "#c2255c", "#0b7285", "#795548", "#5c940d"]

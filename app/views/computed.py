@@ -56,7 +56,7 @@ def neuron_frames(run_id: str, snapshot_count: int, layer: str, neuron: int) -> 
     100 snapshots: the one large kind of cache entry, so nothing else is cached per neuron and step.
     """
     run = get_run(run_id)
-    fields = np.asarray(run.receptive_fields(layer, neuron), dtype="<f4")[:snapshot_count]
+    fields = np.asarray(unseen_as_nan(run, run.receptive_fields(layer, neuron)), dtype="<f4")[:snapshot_count]
     return {"key": f"{run_id}|{snapshot_count}|{layer}|{neuron}", "count": int(len(fields)),
             "labels": list(run.snapshot_labels[:snapshot_count]),
             "fields": base64.b64encode(fields.tobytes()).decode("ascii")}
@@ -81,8 +81,8 @@ def selectivity(run_id: str, snapshot_count: int, layer: str, snapshot: int):
 def layer_fields(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: str) -> np.ndarray:
     """Every neuron's field of a layer at one snapshot, (units, 28, 28)."""
     run = get_run(run_id)
-    return np.stack([run.receptive_field(layer, neuron, snapshot, kind=kind)
-                     for neuron in range(run.units(layer))])
+    return unseen_as_nan(run, np.stack([run.receptive_field(layer, neuron, snapshot, kind=kind)
+                                        for neuron in range(run.units(layer))]))
 
 
 @cache.memoize()
@@ -120,7 +120,16 @@ def ablation(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot
 @cache.memoize()
 def digit_chain(run_id: str, snapshot_count: int, digit: int, snapshot: int, mode: str,
                 example: int | None) -> dict:
-    return get_run(run_id).digit_chain(digit, snapshot, mode=mode, example=example)
+    run = get_run(run_id)
+    chain = run.digit_chain(digit, snapshot, mode=mode, example=example)
+    return chain | {"pixels": unseen_as_nan(run, chain["pixels"])}
+
+
+def unseen_as_nan(run, fields) -> np.ndarray:
+    """28×28 maps (…, 28, 28) with the pixels never inked in training set to NaN, drawn as
+    theme.UNSEEN: their weights are untouched initial noise that would otherwise set the colour
+    limits and hide the pattern. The core's metrics leave them out in the same way."""
+    return np.where(run.live_pixels, np.asarray(fields, dtype=float), np.nan)
 
 
 @cache.memoize()

@@ -5,6 +5,11 @@ from selenium.webdriver.common.action_chains import ActionChains
 from app.server import create_app
 
 
+def seen(run, maps) -> np.ndarray:
+    """28×28 maps as the app draws them: pixels never inked in training are NaN (drawn grey)."""
+    return np.where(run.live_pixels, np.asarray(maps, dtype=float), np.nan)
+
+
 def open_view(dash_duo, synthetic_run, port, query, ready_selector, ready_text, **run_options):
     """Write a synthetic run, serve the app on `port`, open `?query` and wait for `ready_text`."""
     path = synthetic_run("synthetic", **run_options)

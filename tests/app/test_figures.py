@@ -27,6 +27,23 @@ def test_field_heatmap_is_square_zero_centred_and_names_its_definition(rng):
     assert np.asarray(trace.z).shape == (28, 28)
 
 
+def test_never_inked_pixels_are_drawn_grey_with_a_note_and_do_not_set_the_limits(rng):
+    field = rng.normal(size=(28, 28)).clip(-2, 2)
+    field[0, :] = np.nan
+    field[5, 5] = 2.5
+    figure = figures.field_heatmap(field, title="Neuron 3", subtitle="W1[:, 3] as 28×28")
+    assert (figure.data[0].zmin, figure.data[0].zmax) == (-2.5, 2.5)
+    assert figure.layout.plot_bgcolor == theme.UNSEEN and figure.data[0].hoverongaps is False
+    assert [note.text for note in figure.layout.annotations] == [theme.UNSEEN_NOTE]
+    plain = figures.field_heatmap(np.nan_to_num(field), title="Neuron 3", subtitle="W1[:, 3] as 28×28")
+    assert plain.layout.annotations == () and plain.layout.plot_bgcolor == theme.SURFACE
+
+    tiles = np.stack([field, field])
+    mosaic = figures.mosaic_figure(tiles, [0, 1], title="Layer", subtitle="weights")
+    assert [note.text for note in mosaic.layout.annotations] == [theme.UNSEEN_NOTE]
+    assert figures.mosaic_figure(np.nan_to_num(tiles), [0, 1], title="Layer", subtitle="weights").layout.annotations == ()
+
+
 def test_field_heatmap_keeps_a_given_limit(rng):
     figure = figures.field_heatmap(rng.normal(size=784) * 0.1, title="t", subtitle="s", limit=2.5)
     assert (figure.data[0].zmin, figure.data[0].zmax) == (-2.5, 2.5)
@@ -150,6 +167,12 @@ def test_colour_rgb_maps_zero_to_the_scale_centre_and_ends_to_the_extremes():
     assert rgb[0].tolist() == [0x05, 0x30, 0x61]
     assert rgb[1].tolist() == [0xF7, 0xF7, 0xF7]
     assert rgb[2].tolist() == rgb[3].tolist() == [0x67, 0x00, 0x1F]
+
+
+def test_colour_rgb_draws_nan_in_the_unseen_grey():
+    unseen = [int(theme.UNSEEN[i:i + 2], 16) for i in (1, 3, 5)]
+    colours = figures.colour_rgb(np.array([np.nan, 0.0]), limit=1.0)
+    assert colours[0].tolist() == unseen and colours[1].tolist() != unseen
 
 
 def test_field_thumbnail_is_a_valid_png_of_the_scaled_size(rng):

@@ -1,6 +1,6 @@
 """Journey 6 in a real browser: pick a digit, switch chains, click a bar to open its neuron."""
 import numpy as np
-from tests.app.browser_helpers import click_plot_at, open_view, shown_matrix
+from tests.app.browser_helpers import click_plot_at, open_view, seen, shown_matrix
 
 from neurons import open_run
 
@@ -15,7 +15,7 @@ def test_follow_a_digit_back_to_its_neurons_and_pixels(dash_duo, synthetic_run, 
     path = open_view(dash_duo, synthetic_run, app_port, "view=digit&digit=4&example=3", PIXELS,
                      "Pixels → digit 4 at epoch 3", units=(16, 8), snapshots=4)
     run = open_run(path)
-    np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(4, 3)["pixels"], atol=1e-5)
+    np.testing.assert_allclose(shown_pixels(dash_duo), seen(run, run.digit_chain(4, 3)["pixels"]), atol=1e-5)
     dash_duo.wait_for_contains_text("#digit-layers", "dense_2: contribution of each neuron to digit 4")
     dash_duo.wait_for_contains_text("#digit-layers", "dense_1: contribution of each neuron to digit 4")
     best = run.most_differentiated(4, "dense_2", 3)
@@ -27,10 +27,10 @@ def test_follow_a_digit_back_to_its_neurons_and_pixels(dash_duo, synthetic_run, 
 
     dash_duo.find_element("#digit-mode input[value='raw']").click()
     dash_duo.wait_for_contains_text(PIXELS, "no BN (the blog's view)")
-    np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(7, 3, mode="raw")["pixels"], atol=1e-5)
+    np.testing.assert_allclose(shown_pixels(dash_duo), seen(run, run.digit_chain(7, 3, mode="raw")["pixels"]), atol=1e-5)
     dash_duo.find_element("#digit-mode input[value='example']").click()
     dash_duo.wait_for_contains_text(PIXELS, "∂z₇/∂x, probe example #3")
-    np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(7, 3, example=3)["pixels"], atol=1e-5)
+    np.testing.assert_allclose(shown_pixels(dash_duo), seen(run, run.digit_chain(7, 3, example=3)["pixels"]), atol=1e-5)
 
     click_plot_at(dash_duo, "#digit-probabilities", 2, 1.0)  # high above the short bar of digit 2
     dash_duo.wait_for_contains_text(PIXELS, "Pixels → digit 2", timeout=10)
@@ -48,13 +48,13 @@ def test_a_zero_or_one_run_reads_its_single_logit_negated_for_class_0(dash_duo, 
     path = open_view(dash_duo, synthetic_run, app_port, "view=digit&digit=0&snapshot=2", PIXELS,
                      "Pixels → digit 0 at epoch 2", units=(16, 8), snapshots=3, outputs=1, batchnorm=False)
     run = open_run(path)
-    np.testing.assert_allclose(shown_pixels(dash_duo), -run.digit_chain(0, 2)["pixels"], atol=1e-5)
+    np.testing.assert_allclose(shown_pixels(dash_duo), -seen(run, run.digit_chain(0, 2)["pixels"]), atol=1e-5)
     dash_duo.wait_for_contains_text(PIXELS, "no BN in this model")
     assert "folded in" not in dash_duo.find_element("#view-digit").text  # like binary01: no batch norm
     dash_duo.wait_for_contains_text("#digit-layers", "how much logit −z moves")
     dash_duo.find_element("#digit-buttons button:nth-child(2)").click()  # class 1
     dash_duo.wait_for_contains_text(PIXELS, "Pixels → digit 1")
-    np.testing.assert_allclose(shown_pixels(dash_duo), run.digit_chain(0, 2)["pixels"], atol=1e-5)
+    np.testing.assert_allclose(shown_pixels(dash_duo), seen(run, run.digit_chain(0, 2)["pixels"]), atol=1e-5)
     assert dash_duo.get_logs() == []
 
 

@@ -10,6 +10,7 @@ from selenium.webdriver.common.keys import Keys
 from app.server import create_app
 from neurons import open_run
 from neurons.runformat import RunWriter, run_path
+from tests.app.browser_helpers import seen
 from tests.conftest import dense_layers, mnist_sample, random_weights
 
 FIELD = "#neuron-field .js-plotly-plot"
@@ -46,19 +47,19 @@ def neuron_page(dash_duo, synthetic_run, app_port):
 
 def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, neuron_page):
     run = neuron_page
-    fields = run.receptive_fields("dense_1", 3)
+    fields = seen(run, run.receptive_fields("dense_1", 3))
     change = fields - fields[0]
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · change since init")  # the default
     np.testing.assert_allclose(shown_field(dash_duo), change[5], atol=1e-6)
     dash_duo.find_element("#neuron-kind input[value='weights']").click()
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
     np.testing.assert_allclose(shown_field(dash_duo), fields[5], atol=1e-6)
-    assert shown_limit(dash_duo) == pytest.approx(np.abs(fields).max(), rel=1e-5)
+    assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(fields)), rel=1e-5)
 
     step_slider(dash_duo, Keys.ARROW_LEFT)
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 4 of 5: epoch 4")
     np.testing.assert_allclose(shown_field(dash_duo), fields[4], atol=1e-6)
-    assert shown_limit(dash_duo) == pytest.approx(np.abs(fields).max(), rel=1e-5)
+    assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(fields)), rel=1e-5)
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
     dash_duo.wait_for_contains_text(LABEL, "largest |value| over all 6 snapshots")
     marker = "return document.querySelector('#neuron-curve .js-plotly-plot').data[1].x[0];"
@@ -71,7 +72,7 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     dash_duo.find_element("#neuron-kind input[value='change']").click()
     dash_duo.wait_for_contains_text("#neuron-field", "Learned change")
     np.testing.assert_allclose(shown_field(dash_duo), change[4], atol=1e-6)
-    assert shown_limit(dash_duo) == pytest.approx(np.abs(change).max(), rel=1e-5)
+    assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(change)), rel=1e-5)
 
     dash_duo.find_element("#neuron-kind input[value='step']").click()
     dash_duo.find_element("#neuron-scaling input[value='frame']").click()
@@ -79,16 +80,16 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · change since previous snapshot")
     step = fields[4] - fields[3]
     np.testing.assert_allclose(shown_field(dash_duo), step, atol=1e-6)
-    assert shown_limit(dash_duo) == pytest.approx(np.abs(step).max(), rel=1e-5)
+    assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(step)), rel=1e-5)
     high, low = shown_colour_bar(dash_duo)
-    assert high == pytest.approx(np.abs(step).max(), rel=1e-2) and low == -high
+    assert high == pytest.approx(np.nanmax(np.abs(step)), rel=1e-2) and low == -high
 
     dash_duo.driver.save_screenshot("/tmp/neuron-view-test.png")
     assert dash_duo.get_logs() == []
 
 
 def test_a_burst_of_key_presses_ends_on_the_snapshot_the_slider_shows(dash_duo, neuron_page):
-    fields = neuron_page.receptive_fields("dense_1", 3)
+    fields = seen(neuron_page, neuron_page.receptive_fields("dense_1", 3))
     dash_duo.find_element("#neuron-kind input[value='weights']").click()
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
     handle = dash_duo.find_element('#neuron-slider [role="slider"]')
@@ -102,7 +103,7 @@ def test_a_burst_of_key_presses_ends_on_the_snapshot_the_slider_shows(dash_duo, 
 
 
 def test_dragging_the_slider_with_the_mouse_shows_each_snapshot_it_passes(dash_duo, neuron_page):
-    fields = neuron_page.receptive_fields("dense_1", 3)
+    fields = seen(neuron_page, neuron_page.receptive_fields("dense_1", 3))
     dash_duo.find_element("#neuron-kind input[value='weights']").click()
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
     handle = dash_duo.find_element('#neuron-slider [role="slider"]')
@@ -148,7 +149,7 @@ def test_choosing_a_deeper_neuron_shows_expanded_weights(dash_duo, neuron_page):
     dash_duo.select_dcc_dropdown("#neuron-layer", value="dense_2")
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 0 of dense_2")
     dash_duo.wait_for_contains_text("#neuron-field", "expanded weights")
-    np.testing.assert_allclose(shown_field(dash_duo), run.receptive_field("dense_2", 0, 5, kind="change"), atol=1e-5)
+    np.testing.assert_allclose(shown_field(dash_duo), seen(run, run.receptive_field("dense_2", 0, 5, kind="change")), atol=1e-5)
     assert "layer=dense_2" in dash_duo.driver.current_url
     assert dash_duo.get_logs() == []
 
@@ -163,7 +164,8 @@ def test_a_live_run_s_new_snapshot_reaches_the_scrubber(dash_duo, synthetic_run,
     weights = random_weights(writer.manifest["layers"], np.random.default_rng(5))
     writer.append_snapshot(weights, label="epoch 3", epoch=3, step=0)
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 3 of 3: epoch 3", timeout=15)
-    np.testing.assert_allclose(shown_field(dash_duo), open_run(path).receptive_field("dense_1", 2, 3, kind="change"),
+    run = open_run(path)
+    np.testing.assert_allclose(shown_field(dash_duo), seen(run, run.receptive_field("dense_1", 2, 3, kind="change")),
                                atol=1e-6)
     assert dash_duo.get_logs() == []
 
