@@ -202,9 +202,13 @@ def probability_bars(probabilities, *, title: str, subtitle: str, selected: int 
             "hovertemplate": "digit %{x}<br>p = %{y:.3f}<extra></extra>"}
     # The true digit is named under its bar: an arrow above a bar near p = 1 would hit the title.
     ticks = [f"{digit}<br><b>true</b>" if digit == true_label else str(digit) for digit in digits]
+    # A selected digit with p ≈ 0 has no visible bar: a tinted column marks it whatever its height.
+    column = [] if selected is None else [
+        {"type": "rect", "xref": "x", "yref": "paper", "x0": selected - 0.5, "x1": selected + 0.5, "y0": 0, "y1": 1,
+         "fillcolor": HIGHLIGHT, "opacity": 0.12, "line": {"width": 0}, "layer": "below"}]
     # Hovering (so clicking) by column: a near-zero bar is otherwise too thin to click.
     return figure_of([bars], chart_layout(
-        title, subtitle, height=height, hovermode="x",
+        title, subtitle, height=height, hovermode="x", shapes=column,
         xaxis={"tickmode": "array", "tickvals": digits, "ticktext": ticks, "tickangle": 0},
         yaxis={"title": {"text": "probability"}, "range": [0, 1.05]}))
 

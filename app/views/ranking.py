@@ -68,6 +68,9 @@ def body():
             style_table={"overflowX": "auto"}, css=[{"selector": ".dash-spreadsheet td", "rule": "cursor: pointer"},
                                                       {"selector": ".dash-cell-value p", "rule": "margin: 0"},
                                                       {"selector": "th.dash-filter[data-dash-column='field'] input",
+                                                       "rule": "display: none"},
+                                                      # thumbnails have no order: no sort arrow crowding the header
+                                                      {"selector": "th[data-dash-column='field'] .column-header--sort",
                                                        "rule": "display: none"}],
             style_cell={"fontFamily": theme.FONT_FAMILY, "fontSize": "13px", "padding": "2px 10px", "textAlign": "right"},
             style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa"},

@@ -106,6 +106,9 @@ def test_probability_bars_highlight_selected_digit_and_mark_truth():
     assert figure.data[0].marker.color[4] == figures.HIGHLIGHT
     assert figure.data[0].marker.color[0] == theme.NEUTRAL
     assert "true" in figure.layout.xaxis.ticktext[9] and "true" not in figure.layout.xaxis.ticktext[4]
+    [column] = figure.layout.shapes
+    assert (column.x0, column.x1, column.yref) == (3.5, 4.5, "paper"), "visible even when p ≈ 0"
+    assert figures.probability_bars(probabilities, title="t", subtitle="s").layout.shapes == ()
 
 
 def test_metric_curve_marks_the_current_snapshot():
