@@ -105,11 +105,10 @@ def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> l
     frame = metrics_frame(run_id, snapshot_count, layer, snapshot)
     fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, "change")
     rows = []
-    for record, field in zip(frame.to_dict("records"), fields):
+    for record, thumbnail in zip(frame.to_dict("records"), figures.field_thumbnails(fields)):
         row = {key: (None if isinstance(value, float) and np.isnan(value) else
                      round(value, DECIMALS[key]) if key in DECIMALS else int(value))
                for key, value in record.items()}
-        thumbnail = figures.field_thumbnail(field)
         row["field"] = f"<img src='{thumbnail}' alt='field of neuron {row['neuron']}'>"
         row["id"] = row["neuron"]
         rows.append(row)

@@ -178,14 +178,18 @@ def test_colour_rgb_draws_nan_in_the_unseen_grey():
     assert colours[0].tolist() == unseen and colours[1].tolist() != unseen
 
 
-def test_field_thumbnail_is_a_valid_png_of_the_scaled_size(rng):
-    uri = figures.field_thumbnail(rng.normal(size=(28, 28)))
-    assert uri.startswith("data:image/png;base64,")
-    png = base64.b64decode(uri.split(",", 1)[1])
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    assert (width, height) == (56, 56)
-    length = struct.unpack(">I", png[33:37])[0]
-    assert png[37:41] == b"IDAT"
-    raw = zlib.decompress(png[41:41 + length])
-    assert len(raw) == 56 * (1 + 56 * 3)
+def test_field_thumbnails_are_valid_pngs_of_each_field_on_its_own_scale(rng):
+    fields = rng.normal(size=(3, 28, 28))
+    fields[1, 0, :] = np.nan
+    uris = figures.field_thumbnails(fields)
+    assert len(uris) == 3 and all(uri.startswith("data:image/png;base64,") for uri in uris)
+    for uri, field in zip(uris, fields):
+        png = base64.b64decode(uri.split(",", 1)[1])
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert struct.unpack(">II", png[16:24]) == (28, 28)
+        length = struct.unpack(">I", png[33:37])[0]
+        assert png[37:41] == b"IDAT"
+        rows = np.frombuffer(zlib.decompress(png[41:41 + length]), np.uint8).reshape(28, 1 + 28 * 3)
+        assert (rows[:, 0] == 0).all()
+        expected = figures.colour_rgb(field, figures.symmetric_limit(field))
+        np.testing.assert_array_equal(rows[:, 1:].reshape(28, 28, 3), expected)
