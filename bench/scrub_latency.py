@@ -18,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
@@ -47,10 +48,8 @@ def measure(driver, steps: int, key) -> list[float]:
 
 def shows(driver, expected) -> bool:
     """Whether the field plot shows `expected` (a 28×28 array): fast must also be right."""
-    import numpy as np
-
     shown = np.array(driver.execute_script(f"return document.querySelector('{FIELD}').data[0].z;"), dtype=float)
-    return shown.shape == expected.shape and bool(np.allclose(shown, expected, atol=1e-6))
+    return shown.shape == expected.shape and bool(np.allclose(shown, expected, atol=1e-6, equal_nan=True))
 
 
 def report(name: str, samples: list[float]) -> bool:
@@ -79,7 +78,7 @@ def run_benchmark(data_dir: Path, run_id: str, port: int, steps: int) -> bool:
         steps = min(steps, last)
         driver.find_element(By.CSS_SELECTOR, "#neuron-kind input[value='weights']").click()
         time.sleep(0.5)
-        fields = run.receptive_fields(layer, 0)
+        fields = np.where(run.live_pixels, run.receptive_fields(layer, 0), np.nan)  # never-inked pixels: grey
         results = [report("weights, fixed limits (step back)", measure(driver, steps, Keys.ARROW_LEFT))]
         results.append(shows(driver, fields[last - steps]))
         driver.find_element(By.CSS_SELECTOR, "#neuron-kind input[value='change']").click()
