@@ -70,8 +70,9 @@ def run_benchmark(data_dir: Path, run_id: str, port: int, steps: int) -> bool:
     driver = browser()
     try:
         layer = run.hidden_layers[0]
-        driver.get(f"http://127.0.0.1:{port}/?run={run_id}&view=neuron&layer={layer}&neuron=0")
         last = run.snapshot_count - 1
+        # A finished run opens on its best snapshot; the steps start from the last one.
+        driver.get(f"http://127.0.0.1:{port}/?run={run_id}&view=neuron&layer={layer}&neuron=0&snapshot={last}")
         wait_until(lambda: f"Snapshot {last} of {last}:" in text_of(driver, "neuron-snapshot-label"))
         print(f"run {run_id}: {run.snapshot_count} snapshots, layer {layer} ({run.units(layer)} neurons); "
               f"Chromium headless, {steps} keyboard steps per case")
