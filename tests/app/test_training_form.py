@@ -5,6 +5,7 @@ import sys
 import time
 
 import pytest
+from dash.testing.wait import until
 from selenium.webdriver.common.keys import Keys
 
 from app import launcher as launcher_module
@@ -104,7 +105,9 @@ def test_a_run_started_from_the_form_appears_and_trains_live(dash_duo, tmp_path,
     dash_duo.wait_for_contains_text("#train-status", "Started final-sample-s0-")
     try:
         dash_duo.wait_for_contains_text(".nl-run-id", "final-sample-s0-", timeout=90)
-        assert "run=final-sample-s0-" in dash_duo.driver.current_url
+        # The run can be listed (and shown, as the only run) before its first snapshot; the link
+        # to it is written once that snapshot lands.
+        until(lambda: "run=final-sample-s0-" in dash_duo.driver.current_url, timeout=60)
         dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/form-run-live.png")
         dash_duo.wait_for_contains_text(".nl-run-title", "COMPLETED", timeout=120)
         dash_duo.wait_for_contains_text("#training-summary", "test accuracy")
