@@ -113,7 +113,8 @@ def example_figures(run_id: str, snapshot_count: int, snapshot: int, example: in
     maps = computed.attributions(run_id, snapshot_count, example, unit, snapshot)
     gradient, integrated = attribution_figures({name: sign * values for name, values in maps.items()}, logit)
     return {
-        "image": figures.digit_image(run.probe_images[example], height=260, title=f"Example #{example}: a {true_label}",
+        "image": figures.digit_image(run.probe_images[example], height=260,
+                                     title=f"Example #{example}: {'an' if true_label == 8 else 'a'} {true_label}",
                                      subtitle="probe digit (held-out test set), ink 0–255"),
         "probabilities": figures.probability_bars(probabilities, selected=digit, true_label=true_label, height=220,
                                                   title="Predicted probabilities",

@@ -26,6 +26,7 @@ def test_trace_an_example_and_its_attributions(dash_duo, synthetic_run, app_port
     dash_duo.wait_for_contains_text(CAPTION, f"Probe example #{sevens[2]}, number 3 of")
     dash_duo.wait_for_contains_text("#example-layers", f"dense_1: activations of example #{sevens[2]}")
     dash_duo.wait_for_contains_text("#example-layers", "generalised 7")
+    dash_duo.wait_for_contains_text("#example-image", f"Example #{sevens[2]}: a 7")
 
     wrong = np.flatnonzero(predicted != labels)
     expected = int(next((i for i in wrong if i > sevens[2]), wrong[0]))
@@ -43,6 +44,8 @@ def test_trace_an_example_and_its_attributions(dash_duo, synthetic_run, app_port
                                run.integrated_gradients(expected, 6, 3), atol=1e-5)
     assert f"example={expected}" in dash_duo.driver.current_url and "digit=6" in dash_duo.driver.current_url
     dash_duo.driver.save_screenshot("/tmp/example-view-test.png")
+    dash_duo.select_dcc_dropdown("#example-class", value="8")
+    dash_duo.wait_for_contains_text("#example-image", ": an 8")
     assert dash_duo.get_logs() == []
 
 
