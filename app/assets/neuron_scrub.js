@@ -71,8 +71,8 @@
         return Math.max(limit, 1e-9);
     }
 
-    // Only z and the colour limits change from one snapshot to the next: the title stays put, so
-    // Plotly redraws the heatmap without laying the figure out again (that halves a step).
+    // The whole field figure, for a new neuron, kind or scaling; a scrub step only restyles
+    // z and the limits (drawStep).
     function fieldFigure(frames, data, t, kind, limit) {
         const base = frames.base;
         const trace = Object.assign({}, base.data[0], {z: rowsOf(data.kinds[kind], t), zmin: -limit, zmax: limit});
@@ -81,7 +81,7 @@
             subtitle: Object.assign({}, base.layout.title.subtitle, {text: frames.subtitles[kind]}),
         });
         const layout = Object.assign({}, base.layout, {title: title});
-        // The heatmap sets every colour and font it uses; merging the template costs ~20% of a step.
+        // The heatmap sets every colour and font it uses; merging the template costs ~20% of a redraw.
         delete layout.template;
         return {data: [trace], layout: layout};
     }
