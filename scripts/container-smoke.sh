@@ -2,8 +2,9 @@
 # Prove the Docker image builds and serves, with podman (no Docker engine or registry needed):
 # build on a local Debian base (scripts/make-base-image.sh), trusting this machine's extra CA
 # certificates; run it on 127.0.0.1; wait for /healthz; load the page with its Dash callbacks,
-# check the demo run is listed and a neuron view draws; stop it (must take under 5 s); remove
-# everything made. Prints how long each step took.
+# check the demo run is listed and a neuron view draws; start a 1-epoch run from the training form
+# and wait for it to complete; stop it (must take under 5 s); remove everything made. Prints how
+# long each step took.
 #
 # Usage: scripts/container-smoke.sh
 # Environment: SMOKE_PORT (default 8150), SMOKE_CA_CERTS (PEM files to trust while building;
@@ -112,6 +113,35 @@ print(f"page: run picker lists {listed}; opened on run {state['run']!r} "
       f"({state['snapshot_count']} snapshots); neuron view of dense_1 #5 drawn")
 EOF
 lap "page + callbacks"
+
+# Journey 9 inside the image: the form starts the trainer as the non-root user, in the image's
+# data folder, through a gunicorn worker's launcher.
+PYTHONPATH=bench python3 - "$port" <<'EOF' || fail "starting training from the page"
+import sys
+from dash_client import DashClient
+
+client = DashClient("127.0.0.1", int(sys.argv[1]))
+client.open_page("")
+client.set("train-epochs", "value", 1)
+client.set("train-start", "n_clicks", 1)
+status = str(client.value("train-status", "children"))
+assert status.startswith("Started final-sample-s0-"), f"the form answered: {status}"
+print(f"form: {status.split('.')[0]}")
+EOF
+trained=""
+for _ in $(seq 1 240); do
+    health=$(healthz)
+    if python3 -c 'import json, sys; h = json.loads(sys.argv[1]); sys.exit(not (h["runs"] >= 2 and not h["training"]))' \
+            "$health" 2>/dev/null; then
+        trained=yes
+        break
+    fi
+    sleep 0.5
+done
+[[ -n $trained ]] || fail "the run started from the form did not finish within 120 s: $health"
+listing=$("${podman[@]}" exec "$container" python -m trainer list --data-dir /app/data)
+echo "$listing" | grep -E "^final-sample-s0-.* completed +1 epochs" || fail "the form's run did not complete: $listing"
+lap "train from the page"
 
 stop_start=$(date +%s.%N)
 "${podman[@]}" stop --time 5 "$container" >/dev/null 2>>"$work/podman.log"

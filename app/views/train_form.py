@@ -78,7 +78,8 @@ def register(app) -> None:
             run_id = launcher().start(request)
         except TrainingRefused as refusal:
             return html.Span(str(refusal), className="nl-error-text"), no_update
-        return (f"Started {run_id}: {request.epochs} epochs of {request.preset} on "
+        length = f"{request.epochs} epoch" + ("s" if request.epochs != 1 else "")
+        return (f"Started {run_id}: {length} of {request.preset} on "
                 f"{request.dataset}. It opens here as soon as its first snapshot is saved."), \
             {"run": run_id, "opened": False}
 
