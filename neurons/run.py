@@ -20,8 +20,8 @@ import pandas as pd
 from neurons import ablation, attribution, chains, fields, focus, selectivity
 from neurons.forward import Trace, as_inputs, forward
 from neurons.network import load_blocks, layer_specs, scale_shift
-from neurons.runformat import (LIVE_PIXELS_FILE, MANIFEST, PROBE_FILE, BrokenRun, effective_status,
-                               open_arrays, read_manifest, verify_snapshot)
+from neurons.runformat import (LIVE_PIXELS_FILE, MANIFEST, PROBE_FILE, UNREADABLE_ARRAY_ERRORS, BrokenRun,
+                               effective_status, open_arrays, read_manifest, verify_snapshot)
 
 FIELD_KINDS = ("weights", "change", "step")
 OUTPUT_KEY = "logits"
@@ -509,7 +509,7 @@ def _read_probe(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
         live = np.load(path / LIVE_PIXELS_FILE)
     except FileNotFoundError as error:
         raise BrokenRun(f"missing {Path(error.filename).name}") from None
-    except (OSError, ValueError, KeyError) as error:
+    except (*UNREADABLE_ARRAY_ERRORS, KeyError) as error:
         raise BrokenRun(f"probe set or live-pixel mask unreadable ({error})") from None
     if images.dtype != np.uint8 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
         raise BrokenRun(f"probe.npz holds images {images.shape} {images.dtype} and labels "

@@ -14,6 +14,8 @@ import os
 import re
 import socket
 import time
+import tokenize
+import zipfile
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -351,6 +353,11 @@ def effective_status(manifest: dict, now: float | None = None) -> str:
     return "interrupted" if age > HEARTBEAT_STALE_SECONDS else "running"
 
 
+# What numpy raises on a damaged .npy or .npz: I/O errors, truncated data (EOFError, ValueError),
+# a mangled header (SyntaxError, tokenize.TokenError from its header parser), a broken zip.
+UNREADABLE_ARRAY_ERRORS = (OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile)
+
+
 def open_arrays(path, manifest: dict) -> dict[str, np.memmap]:
     """Memory-map every array read-only, checking dtype and shape against the manifest."""
     arrays = {}
@@ -360,7 +367,7 @@ def open_arrays(path, manifest: dict) -> dict[str, np.memmap]:
             array = np.lib.format.open_memmap(file, mode="r")
         except FileNotFoundError:
             raise BrokenRun(f"missing array weights/{name}.npy") from None
-        except (ValueError, OSError, EOFError) as error:
+        except UNREADABLE_ARRAY_ERRORS as error:
             raise BrokenRun(f"weights/{name}.npy unreadable ({error})") from None
         if array.dtype != DTYPE or array.shape[1:] != shape or array.shape[0] < len(manifest["snapshots"]):
             raise BrokenRun(f"weights/{name}.npy has shape {array.shape} {array.dtype}, "

@@ -2,9 +2,10 @@
 import json
 import shutil
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from conftest import write_synthetic_run
+from neurons import open_run
 from neurons.runformat import BrokenRun, check_run, read_manifest
 
 JSON_VALUES = st.recursive(
@@ -57,6 +58,7 @@ def test_any_manifest_bytes_are_refused_with_a_reason(tmp_path_factory, data):
 
 @FUZZ
 @given(cut=st.integers(min_value=0, max_value=5000), junk=st.binary(max_size=64))
+@example(cut=116, junk=b"\x00" * 11 + b"[")  # numpy's header parser raised tokenize.TokenError
 def test_any_damaged_array_file_is_reported_not_raised(tmp_path_factory, cut, junk):
     run = _fresh_copy(_template(tmp_path_factory), tmp_path_factory)
     array = run / "weights" / "dense_1.kernel.npy"
@@ -65,3 +67,20 @@ def test_any_damaged_array_file_is_reported_not_raised(tmp_path_factory, cut, ju
     summary = check_run(run)
 
     assert summary.status == "broken" and summary.broken
+
+
+@FUZZ
+@given(name=st.sampled_from(["probe.npz", "live_pixels.npy"]), cut=st.integers(min_value=0, max_value=3000),
+       junk=st.binary(max_size=64))
+@example(name="probe.npz", cut=10, junk=b"")  # a truncated zip: zipfile.BadZipFile
+@example(name="live_pixels.npy", cut=116, junk=b"\x00" * 11 + b"[")
+def test_any_damaged_probe_file_is_reported_not_raised(tmp_path_factory, name, cut, junk):
+    run = _fresh_copy(_template(tmp_path_factory), tmp_path_factory)
+    damaged = run / name
+    damaged.write_bytes(damaged.read_bytes()[:cut] + junk)
+
+    try:
+        opened = open_run(run)
+        opened.probe_labels, opened.live_pixels
+    except BrokenRun as error:
+        assert str(error)
