@@ -336,14 +336,18 @@ def colour_rgb(values, limit: float) -> np.ndarray:
     """Map values to RGB bytes on the shared diverging scale with limits ±limit; NaN (a pixel
     never inked in training) to the flat grey theme.UNSEEN."""
     stops = np.array([stop for stop, _ in theme.DIVERGING], dtype=float)
-    rgb = np.array([[int(colour[i:i + 2], 16) for i in (1, 3, 5)] for _, colour in theme.DIVERGING],
-                   dtype=float)
+    rgb = np.array([hex_rgb(colour) for _, colour in theme.DIVERGING], dtype=float)
     values = np.asarray(values, dtype=float)
     position = np.clip((np.nan_to_num(values) / limit + 1) / 2, 0, 1)
     channels = [np.interp(position, stops, rgb[:, channel]) for channel in range(3)]
     colours = np.stack(channels, axis=-1).round().astype(np.uint8)
-    colours[np.isnan(values)] = [int(theme.UNSEEN[i:i + 2], 16) for i in (1, 3, 5)]
+    colours[np.isnan(values)] = hex_rgb(theme.UNSEEN)
     return colours
+
+
+def hex_rgb(colour: str) -> list[int]:
+    """'#rrggbb' as [r, g, b]."""
+    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
 
 
 def png_data_uri(rgb: np.ndarray) -> str:

@@ -127,13 +127,14 @@ def field_subtitle(run, layer: str) -> dict[str, str]:
 
 def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) -> dict:
     """What the browser needs to scrub one neuron: fields, labels, base figure, titles."""
+    run = get_run(run_id)
     payload = dict(computed.neuron_frames(run_id, snapshot_count, layer, neuron))
     # The browser fills in the field, limits and title of each frame; this is the frame around them.
-    base = figures.field_heatmap(computed.unseen_as_nan(get_run(run_id), np.zeros((28, 28))), title="",
+    base = figures.field_heatmap(computed.unseen_as_nan(run, np.zeros((28, 28))), title="",
                                  subtitle=KINDS["weights"][1], height=430, colorbar_title=None)
     payload.update(base=base.to_plotly_json(),
                    titles={kind: f"Neuron {neuron} of {layer} · {label}" for kind, (label, _) in KINDS.items()},
-                   subtitles=field_subtitle(get_run(run_id), layer))
+                   subtitles=field_subtitle(run, layer))
     return payload
 
 

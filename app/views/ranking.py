@@ -62,7 +62,8 @@ def body():
             page_size=10, sort_by=[{"column_id": "focus", "direction": "desc"}],
             markdown_options={"html": True}, cell_selectable=True,
             columns=[{"id": "field", "name": "field", "presentation": "markdown"}]
-            + [{"id": key, "name": header, "type": "numeric"} | column_format(key) for key, (header, _) in COLUMNS.items()],
+            + [{"id": key, "name": header, "type": "numeric"} | column_format(key)
+               for key, (header, _) in COLUMNS.items()],
             tooltip_header={key: definition for key, (_, definition) in COLUMNS.items()},
             tooltip_delay=300, tooltip_duration=None,
             style_table={"overflowX": "auto"}, css=[{"selector": ".dash-spreadsheet td", "rule": "cursor: pointer"},

@@ -173,7 +173,8 @@ def test_colour_rgb_maps_zero_to_the_scale_centre_and_ends_to_the_extremes():
 
 
 def test_colour_rgb_draws_nan_in_the_unseen_grey():
-    unseen = [int(theme.UNSEEN[i:i + 2], 16) for i in (1, 3, 5)]
+    assert figures.hex_rgb("#c5ccd4") == [0xc5, 0xcc, 0xd4]
+    unseen = figures.hex_rgb(theme.UNSEEN)
     colours = figures.colour_rgb(np.array([np.nan, 0.0]), limit=1.0)
     assert colours[0].tolist() == unseen and colours[1].tolist() != unseen
 
