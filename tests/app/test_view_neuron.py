@@ -32,6 +32,18 @@ def shown_colour_bar(dash_duo) -> tuple[float, float]:
                  for end in ("high", "low"))
 
 
+def curve_marker(dash_duo):
+    """The snapshot the metric curve's marker sits on."""
+    return dash_duo.driver.execute_script("return document.querySelector('#neuron-curve .js-plotly-plot').data[1].x[0];")
+
+
+def show_weights(dash_duo, run) -> np.ndarray:
+    """Switch neuron 3 of dense_1 to its weights; its fields at every snapshot, as the app draws them."""
+    dash_duo.find_element("#neuron-kind input[value='weights']").click()
+    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
+    return seen(run, run.receptive_fields("dense_1", 3))
+
+
 def step_slider(dash_duo, key):
     dash_duo.find_element('#neuron-slider [role="slider"]').send_keys(key)
 
@@ -47,12 +59,11 @@ def neuron_page(dash_duo, synthetic_run, app_port):
 
 def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, neuron_page):
     run = neuron_page
-    fields = seen(run, run.receptive_fields("dense_1", 3))
-    change = fields - fields[0]
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · change since init")  # the default
-    np.testing.assert_allclose(shown_field(dash_duo), change[5], atol=1e-6)
-    dash_duo.find_element("#neuron-kind input[value='weights']").click()
-    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
+    shown_change = shown_field(dash_duo)
+    fields = show_weights(dash_duo, run)
+    change = fields - fields[0]
+    np.testing.assert_allclose(shown_change, change[5], atol=1e-6)
     np.testing.assert_allclose(shown_field(dash_duo), fields[5], atol=1e-6)
     assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(fields)), rel=1e-5)
 
@@ -62,8 +73,7 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(fields)), rel=1e-5)
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
     dash_duo.wait_for_contains_text(LABEL, "largest |value| over all 6 snapshots")
-    marker = "return document.querySelector('#neuron-curve .js-plotly-plot').data[1].x[0];"
-    until(lambda: dash_duo.driver.execute_script(marker) == 4, timeout=5)
+    until(lambda: curve_marker(dash_duo) == 4, timeout=5)
 
     # Releasing the slider writes the snapshot into the URL; the server panels follow it.
     dash_duo.wait_for_contains_text("#neuron-means", "Class means at epoch 4", timeout=10)
@@ -89,23 +99,18 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
 
 
 def test_a_burst_of_key_presses_ends_on_the_snapshot_the_slider_shows(dash_duo, neuron_page):
-    fields = seen(neuron_page, neuron_page.receptive_fields("dense_1", 3))
-    dash_duo.find_element("#neuron-kind input[value='weights']").click()
-    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
+    fields = show_weights(dash_duo, neuron_page)
     handle = dash_duo.find_element('#neuron-slider [role="slider"]')
     handle.send_keys(Keys.ARROW_LEFT * 4 + Keys.ARROW_RIGHT)
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 5: epoch 2")
     assert handle.get_attribute("aria-valuenow") == "2"
     np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
-    marker = "return document.querySelector('#neuron-curve .js-plotly-plot').data[1].x[0];"
-    until(lambda: dash_duo.driver.execute_script(marker) == 2, timeout=5)
+    until(lambda: curve_marker(dash_duo) == 2, timeout=5)
     assert dash_duo.get_logs() == []
 
 
 def test_dragging_the_slider_with_the_mouse_shows_each_snapshot_it_passes(dash_duo, neuron_page):
-    fields = seen(neuron_page, neuron_page.receptive_fields("dense_1", 3))
-    dash_duo.find_element("#neuron-kind input[value='weights']").click()
-    dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
+    fields = show_weights(dash_duo, neuron_page)
     handle = dash_duo.find_element('#neuron-slider [role="slider"]')
     track = dash_duo.find_element("#neuron-slider .dash-slider-track")
     drag = ActionChains(dash_duo.driver).click_and_hold(handle)
