@@ -1,0 +1,74 @@
+"""What the focus metrics score on fields with no structure, and how far each neuron stands above it.
+
+Definition: docs/interpretation.md, "Noise baselines and focus above noise".
+- focus, effective pixels, top-20 share: 1,000 fields of independent Gaussian noise over the same
+  n live pixels (scale-free metrics, so one baseline per live-pixel mask);
+- spread, blobs: the neuron's own `u = |field|` shuffled over its live pixels, 100 shuffles;
+- `z = (metric − baseline mean) / baseline sd`; focus above noise is the z of focus, and a neuron
+  stands clear of noise when it is ≥ 3.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from neurons.focus import METRICS, count_blobs, focus_metrics, radius_of_gyration
+
+VALUE_METRICS = ("focus", "effective_pixels", "top20_share")
+SPATIAL_METRICS = ("spread", "blobs")
+GAUSSIAN_FIELDS = 1000
+SHUFFLES = 100
+CLEAR_OF_NOISE = 3.0
+NOISE_SEED = 0
+
+
+def gaussian_baseline(live: np.ndarray, fields: int = GAUSSIAN_FIELDS,
+                      seed: int = NOISE_SEED) -> dict[str, tuple[float, float]]:
+    """{metric: (mean, sd)} of the value-distribution metrics over Gaussian noise fields on `live`."""
+    live = np.asarray(live, bool).reshape(28, 28)
+    noise = np.zeros((fields, 28, 28))
+    noise[:, live] = np.random.default_rng(seed).standard_normal((fields, int(live.sum())))
+    metrics = focus_metrics(noise, live)
+    return {name: (float(metrics[name].mean()), float(metrics[name].std())) for name in VALUE_METRICS}
+
+
+def shuffle_baseline(fields: np.ndarray, live: np.ndarray, shuffles: int = SHUFFLES,
+                     seed: int = NOISE_SEED) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """{metric: (means (k,), sds (k,))} of the spatial metrics over shuffles of each field's own
+    `u` over the live pixels, for k fields (k, 28, 28) or (k, 784)."""
+    live = np.asarray(live, bool).reshape(28, 28)
+    u = np.abs(np.asarray(fields, np.float64).reshape(-1, 28, 28)[:, live])
+    rng = np.random.default_rng(seed)
+    spreads, blobs = np.empty((len(u), shuffles)), np.empty((len(u), shuffles))
+    for index, values in enumerate(u):
+        scattered = rng.permuted(np.broadcast_to(values, (shuffles, len(values))), axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            spreads[index] = radius_of_gyration(scattered / scattered.sum(axis=1, keepdims=True), live)
+        blobs[index] = count_blobs(scattered, live)
+    return {"spread": (spreads.mean(axis=1), spreads.std(axis=1)),
+            "blobs": (blobs.mean(axis=1), blobs.std(axis=1))}
+
+
+def z_score(value, mean, sd) -> np.ndarray:
+    """`(value − mean) / sd`; NaN where the baseline has no spread (or the value is NaN)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.asarray(sd) > 0, (np.asarray(value, np.float64) - mean) / sd, np.nan)
+
+
+def above_noise(fields: np.ndarray, live: np.ndarray, gaussian: dict | None = None) -> pd.DataFrame:
+    """One row per field: the five focus metrics, and for each `<metric>_noise_mean`,
+    `<metric>_noise_sd` and `<metric>_z`; `gaussian` is gaussian_baseline(live) if already known."""
+    table = pd.DataFrame(focus_metrics(fields, live), columns=list(METRICS))
+    baselines = {name: (np.full(len(table), mean), np.full(len(table), sd))
+                 for name, (mean, sd) in (gaussian or gaussian_baseline(live)).items()}
+    baselines |= shuffle_baseline(fields, live)
+    for name in METRICS:
+        mean, sd = baselines[name]
+        table[f"{name}_noise_mean"], table[f"{name}_noise_sd"] = mean, sd
+        table[f"{name}_z"] = z_score(table[name], mean, sd)
+    return table
+
+
+def clear_of_noise(table: pd.DataFrame) -> np.ndarray:
+    """Which rows of an `above_noise` table stand clear of noise (focus z ≥ CLEAR_OF_NOISE)."""
+    return (table["focus_z"] >= CLEAR_OF_NOISE).to_numpy()
