@@ -68,7 +68,8 @@ def band_ranks(count: int, band: tuple[float, float]) -> range:
     low, high = band
     if not 0 <= low < high <= 1:
         raise ValueError(f"a band is (low, high) with 0 ≤ low < high ≤ 1, got {band!r}")
-    return range(int(np.floor((1 - high) * count)), int(np.floor((1 - low) * count)))
+    # Rounded first: (1 − 0.9)·300 is 29.999… in binary floating point.
+    return range(int(np.floor(round((1 - high) * count, 9))), int(np.floor(round((1 - low) * count, 9))))
 
 
 def exemplars(activations: np.ndarray, labels: np.ndarray, bands=DEFAULT_BANDS,

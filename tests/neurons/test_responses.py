@@ -65,7 +65,7 @@ def test_exemplars_come_from_their_quantile_band_highest_first(digits):
         assert np.all(np.diff(band["activation"]) <= 0)
         in_band = ranks[band["example"]]
         np.testing.assert_array_equal(in_band, band["rank"])
-        assert in_band.min() == int((1 - high) * len(labels)) and in_band.max() == int((1 - low) * len(labels)) - 1
+        assert in_band.min() == round((1 - high) * len(labels)) and in_band.max() == round((1 - low) * len(labels)) - 1
         np.testing.assert_array_equal(band["label"], labels[band["example"]])
         np.testing.assert_allclose(band["activation"], activations[band["example"]])
 
