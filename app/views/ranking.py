@@ -1,15 +1,19 @@
 """Journey 5, rank neurons: one layer's neurons at one snapshot with every focus and selectivity
-metric, sortable and filterable, a small field per row; clicking a row opens the neuron.
+metric in a Dash AG Grid, sortable and filterable, a small field per row; clicking a row opens the
+neuron.
 """
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
+import dash_ag_grid as dag
 import numpy as np
 import pandas as pd
-from dash import Input, Output, State, dash_table, dcc, html, no_update
-from dash.dash_table.Format import Format, Scheme
+from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from app import figures, theme
+from app import figures
 from app.cache import cache
 from app.urlstate import href
 from app.views import computed, controls
@@ -18,26 +22,51 @@ VIEW = "ranking"
 LABEL = "Ranking"
 HINT = "A layer's neurons ranked by focus and selectivity; click a row to open one"
 
-# column id → (header, definition shown as the header's tooltip)
+
+@dataclass(frozen=True)
+class Column:
+    """One metric column: its header, its definition (the header's tooltip, from
+    docs/interpretation.md) and how its numbers are shown: with `decimals` places (None: a whole
+    number), as a percentage when `percent`; such a column is also filtered in percent, as it reads."""
+    header: str
+    definition: str
+    decimals: int | None = None
+    percent: bool = False
+
+    @property
+    def places(self) -> int:
+        """Decimal places of the value itself (a percentage shows two fewer)."""
+        return self.decimals + 2 if self.percent else self.decimals
+
+
+# The metric columns in display order, after the field thumbnail: adding a metric is adding a line.
 COLUMNS = {
-    "neuron": ("neuron", "The neuron's number in its layer."),
-    "focus": ("focus", "Hoyer sparsity of |Δₜ| over live pixels: 0 = spread evenly, 1 = a single pixel."),
-    "effective_pixels": ("effective pixels", "exp(−Σ p log p), p = |Δₜ| / Σ|Δₜ|: how many pixels it effectively looks at."),
-    "top20_share": ("top-20 share", "Share of Σ|Δₜ| held by the 20 largest pixels."),
-    "spread": ("spread (px)", "Radius of gyration of p on the 28×28 grid, in pixels: small = local."),
-    "blobs": ("blobs", "Connected regions (8-connectivity) of pixels with |Δₜ| ≥ ½ max."),
-    "si": ("selectivity", "Selectivity index (Morcos et al. 2018): (μ_max − μ_rest) / (μ_max + μ_rest) over the probe set."),
-    "best_digit": ("best digit", "The class with the highest mean activation μ_c; blank when no class stands out (a dead neuron)."),
-    "d_prime": ("d′", "d′ for the best digit: (μ_d − μ_¬d) / sqrt((σ²_d + σ²_¬d) / 2)."),
-    "active_share": ("active", "ReLU layers: share of probe digits on which the activation is above zero; 0 = a dead neuron, whose weights only ever changed by the optimiser's momentum. Blank for sigmoid or tanh layers, which are never exactly silent."),
+    "neuron": Column("neuron", "The neuron's number in its layer."),
+    "focus": Column("focus", "Hoyer sparsity of |Δₜ| over live pixels: 0 = spread evenly, 1 = a single pixel.", 3),
+    "effective_pixels": Column("effective pixels", "exp(−Σ p log p), p = |Δₜ| / Σ|Δₜ|: how many pixels it "
+                               "effectively looks at.", 1),
+    "top20_share": Column("top-20 share", "Share of Σ|Δₜ| held by the 20 largest pixels.", 3),
+    "spread": Column("spread (px)", "Radius of gyration of p on the 28×28 grid, in pixels: small = local.", 2),
+    "blobs": Column("blobs", "Connected regions (8-connectivity) of pixels with |Δₜ| ≥ ½ max."),
+    "si": Column("selectivity", "Selectivity index (Morcos et al. 2018): (μ_max − μ_rest) / (μ_max + μ_rest) "
+                 "over the probe set.", 3),
+    "best_digit": Column("best digit", "The class with the highest mean activation μ_c; blank when no class "
+                         "stands out (a dead neuron)."),
+    "d_prime": Column("d′", "d′ for the best digit: (μ_d − μ_¬d) / sqrt((σ²_d + σ²_¬d) / 2).", 2),
+    "active_share": Column("active", "ReLU layers: share of probe digits on which the activation is above zero; "
+                           "0 = a dead neuron, whose weights only ever changed by the optimiser's momentum. Blank "
+                           "for sigmoid or tanh layers, which are never exactly silent.", 1, percent=True),
 }
-DECIMALS = {"focus": 3, "effective_pixels": 1, "top20_share": 3, "spread": 2, "si": 3, "d_prime": 2,
-            "active_share": 4}
+FIELD_DEFINITION = ("The learned change Δₜ = RFₜ − RF₀ of the neuron's receptive field, each on its own "
+                    "symmetric scale: red up, blue down; grey: pixels never inked in training.")
+DEFAULT_SORT = "focus"
+PAGE_SIZE = 10
+ROW_HEIGHT = 44  # a 38-pixel thumbnail and its margin
 # A neuron that fires on almost no digit has barely learned: its Δₜ is mostly optimiser noise, which
 # can look focused and top the ranking. Such neurons are filtered out at first (visibly, in the
 # filter row), so the ranking opens on neurons that take part.
 QUIET_SHARE = 0.01
-QUIET_FILTER = f"{{active_share}} >= {QUIET_SHARE}"
+QUIET_FILTER = {"active_share": {"filterType": "number", "type": "greaterThanOrEqual", "filter": QUIET_SHARE * 100}}
 
 
 def layout():
@@ -57,33 +86,44 @@ def body():
                                 allow_direct_input=False), className="nl-slider"),
         ]),
         html.P(id="ranking-caption", className="nl-caption"),
-        dash_table.DataTable(
-            id="ranking-table", sort_action="native", filter_action="native", page_action="native",
-            page_size=10, sort_by=[{"column_id": "focus", "direction": "desc"}],
-            markdown_options={"html": True}, cell_selectable=True,
-            columns=[{"id": "field", "name": "field", "presentation": "markdown"}]
-            + [{"id": key, "name": header, "type": "numeric"} | column_format(key)
-               for key, (header, _) in COLUMNS.items()],
-            tooltip_header={key: definition for key, (_, definition) in COLUMNS.items()},
-            tooltip_delay=300, tooltip_duration=None,
-            style_table={"overflowX": "auto"}, css=[{"selector": ".dash-spreadsheet td", "rule": "cursor: pointer"},
-                                                      {"selector": ".dash-cell-value p", "rule": "margin: 0"},
-                                                      {"selector": "th.dash-filter[data-dash-column='field'] input",
-                                                       "rule": "display: none"},
-                                                      # thumbnails have no order: no sort arrow crowding the header
-                                                      {"selector": "th[data-dash-column='field'] .column-header--sort",
-                                                       "rule": "display: none"}],
-            style_cell={"fontFamily": theme.FONT_FAMILY, "fontSize": "13px", "padding": "2px 10px", "textAlign": "right"},
-            style_header={"fontWeight": "600", "backgroundColor": "#f5f7fa"},
-            style_cell_conditional=[{"if": {"column_id": "field"}, "width": "56px", "textAlign": "center"}],
-            style_data_conditional=[{"if": {"state": "active"}, "backgroundColor": "#fff3e0", "border": "1px solid #e07b00"}],
+        dag.AgGrid(
+            id="ranking-table", className="nl-grid", columnDefs=column_defs(), rowData=[],
+            getRowId="params.data.id", columnSize="responsiveSizeToFit",
+            defaultColDef={"sortable": True, "resizable": True, "filter": "agNumberColumnFilter",
+                           "filterParams": {"inRangeInclusive": True},
+                           "floatingFilter": True, "floatingFilterComponent": "ComparisonFilter",
+                           "suppressFloatingFilterButton": True, "suppressHeaderFilterButton": True,
+                           "suppressHeaderMenuButton": True, "type": "numericColumn",
+                           "sortingOrder": ["desc", "asc", None]},
+            dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
+                             "paginationPageSizeSelector": [10, 25, 50, 100], "domLayout": "autoHeight",
+                             "rowHeight": ROW_HEIGHT, "floatingFiltersHeight": 36, "enableFilterHandlers": True, "tooltipShowDelay": 300, "suppressCellFocus": True,
+                             "animateRows": False},
         ),
         dcc.Store(id="ranking-filtered-for"),
     ], className="nl-ranking-table")
 
 
-def column_format(key: str) -> dict:
-    return {"format": Format(precision=1, scheme=Scheme.percentage)} if key == "active_share" else {}
+def column_defs() -> list[dict]:
+    """The grid's columns: the field thumbnail, then one per entry of COLUMNS."""
+    field = {"field": "field", "headerName": "field", "headerTooltip": FIELD_DEFINITION,
+             "cellRenderer": "FieldThumbnail", "sortable": False, "filter": False, "resizable": False,
+             "type": None, "width": 64, "minWidth": 64, "maxWidth": 64, "cellClass": "nl-grid-thumbnail"}
+    return [field] + [column_def(key, column) for key, column in COLUMNS.items()]
+
+
+def column_def(key: str, column: Column) -> dict:
+    decimals = "null" if column.decimals is None else column.decimals
+    percent = "true" if column.percent else "false"
+    definition = {"field": key, "headerName": column.header, "headerTooltip": column.definition, "minWidth": 80,
+                  "valueFormatter": {"function": f"rankingNumber(params.value, {decimals}, {percent})"},
+                  "wrapHeaderText": True, "autoHeaderHeight": True}
+    if column.percent:
+        definition |= {"filterValueGetter": {"function": f"rankingPercent(params.data.{key})"},
+                       "floatingFilterComponentParams": {"unit": "%"}}
+    if key == DEFAULT_SORT:
+        definition["sort"] = "desc"
+    return definition
 
 
 def active(state) -> bool:
@@ -100,20 +140,24 @@ def metrics_frame(run_id: str, snapshot_count: int, layer: str, snapshot: int) -
     return frame
 
 
+def grid_rows(frame: pd.DataFrame, thumbnails: list[str]) -> list[dict]:
+    """One grid row per neuron: its metrics rounded to the places shown, so that sorting and
+    filtering agree with what the grid shows (None where undefined, e.g. no best digit), its field
+    thumbnail (a PNG data URI) and its row id."""
+    rows = []
+    for record, thumbnail in zip(frame[list(COLUMNS)].to_dict("records"), thumbnails):
+        row = {key: (None if isinstance(value, float) and np.isnan(value) else
+                     int(value) if COLUMNS[key].decimals is None else round(value, COLUMNS[key].places))
+               for key, value in record.items()}
+        rows.append(row | {"field": thumbnail, "id": str(row["neuron"])})  # AG Grid's row ids are strings
+    return rows
+
+
 @cache.memoize()
 def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> list[dict]:
-    """The table's rows: rounded metrics (None for undefined) and a thumbnail of each learned change."""
-    frame = metrics_frame(run_id, snapshot_count, layer, snapshot)
+    """The grid's rows for a layer at one snapshot, thumbnails of each learned change included."""
     fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, "change")
-    rows = []
-    for record, thumbnail in zip(frame.to_dict("records"), figures.field_thumbnails(fields)):
-        row = {key: (None if isinstance(value, float) and np.isnan(value) else
-                     round(value, DECIMALS[key]) if key in DECIMALS else int(value))
-               for key, value in record.items()}
-        row["field"] = f"<img src='{thumbnail}' alt='field of neuron {row['neuron']}'>"
-        row["id"] = row["neuron"]
-        rows.append(row)
-    return rows
+    return grid_rows(metrics_frame(run_id, snapshot_count, layer, snapshot), figures.field_thumbnails(fields))
 
 
 def quiet_neurons(rows: list[dict]) -> int | None:
@@ -128,23 +172,30 @@ def caption_of(run, state: dict, quiet: int | None) -> str:
     caption = (f"{run.units(state['layer'])} neurons of {state['layer']} at {labels[state['snapshot']]}. "
                "Focus metrics are computed on the learned change Δₜ = RFₜ − RF₀ over live pixels "
                "(deeper layers: expanded weights); selectivity over the probe set. Hover a header for its "
-               "definition; click a row to open the neuron; type in the filter row, e.g. > 0.5.")
+               "definition; click a row to open the neuron; type in the filter row under a header, "
+               "e.g. > 0.5, ≤ 3 or 0.2 to 0.4.")
     if quiet:
         caption += (f" {quiet} of them fire on fewer than {QUIET_SHARE:.0%} of probe digits (dead or nearly): "
-                    f"the filter ≥ {QUIET_SHARE} under “active” hides them at first; clear it to see them.")
+                    f"the filter ≥ {QUIET_SHARE:.0%} under “active” hides them at first; clear it to see them.")
     if state["snapshot"] == 0:
         caption += " At init nothing has changed yet, so the focus metrics are empty."
     return caption
 
 
+def csv_name(run_id: str, layer: str, label: str) -> str:
+    """The download's file name: letters, digits, '.', '_' and '-' only (a label such as
+    'epoch 2 · step 50' becomes 'epoch-2-step-50')."""
+    return "-".join(re.sub(r"[^A-Za-z0-9._]+", "-", part).strip("-") for part in (run_id, layer, label, "neurons")) + ".csv"
+
+
 def register(app):
     controls.register_waiting(app, VIEW)
 
-    @app.callback(Output("ranking-table", "data"), Output("ranking-caption", "children"),
+    @app.callback(Output("ranking-table", "rowData"), Output("ranking-caption", "children"),
                   Output("ranking-layer", "options"), Output("ranking-layer", "value"),
                   Output("ranking-snapshot", "max"), Output("ranking-snapshot", "marks"),
                   Output("ranking-snapshot", "value"),
-                  Output("ranking-table", "filter_query"), Output("ranking-filtered-for", "data"),
+                  Output("ranking-table", "filterModel"), Output("ranking-filtered-for", "data"),
                   Input("state", "data"), State("ranking-snapshot", "value"), State("ranking-filtered-for", "data"))
     def render(state, slider_value, filtered_for):
         if not active(state):
@@ -153,30 +204,30 @@ def register(app):
         count, snapshot = state["snapshot_count"], state["snapshot"]
         rows = table_rows(*computed.key_of(state), state["layer"], snapshot)
         quiet = quiet_neurons(rows)
-        marks = controls.snapshot_marks(run.snapshot_labels[:count], controls.finished_best(state, run))
+        marks = controls.run_marks(run)
         # The default filter is set when a layer is first shown; after that the filter row is the user's.
-        layer_key = f"{state['run']}|{state['layer']}"
-        filter_query = no_update if layer_key == filtered_for else (QUIET_FILTER if quiet is not None else "")
+        shown_layer = [state["run"], state["layer"]]
+        filter_model = no_update if shown_layer == filtered_for else (QUIET_FILTER if quiet is not None else {})
         return (rows, caption_of(run, state, quiet), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
-                no_update if snapshot == slider_value else snapshot, filter_query, layer_key)
+                no_update if snapshot == slider_value else snapshot, filter_model, shown_layer)
 
-    @app.callback(Output("url", "search", allow_duplicate=True), Output("ranking-table", "active_cell"),
-                  Input("ranking-table", "active_cell"), State("state", "data"), prevent_initial_call=True)
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("ranking-table", "cellClicked"), State("state", "data"), prevent_initial_call=True)
     def open_neuron(cell, state):
-        """Open the clicked row's neuron and let go of the cell: a cell left active would ignore
-        the next click on it (after the back button, say)."""
-        if not cell or cell.get("row_id") is None or not active(state):
+        """Open the clicked row's neuron (each click is new to Dash: it carries its own timestamp)."""
+        if not cell or cell.get("rowId") is None or not active(state):
             raise PreventUpdate
-        return href(state, view="neuron", neuron=int(cell["row_id"])), None
+        return href(state, view="neuron", neuron=int(cell["rowId"]))
 
     controls.register_layer_snapshot_picker(app, VIEW)
 
     @app.callback(Output("ranking-download", "data"), Input("ranking-download-button", "n_clicks"),
                   State("state", "data"), prevent_initial_call=True)
     def download(clicks, state):
+        """Every neuron of the layer, unrounded, whatever the grid's filter hides."""
         if not clicks or not active(state):
             raise PreventUpdate
         run = computed.run_of(state)
-        label = run.snapshot_labels[state["snapshot"]].replace(" ", "-")
-        name = f"{state['run']}-{state['layer']}-{label}-neurons.csv"
-        return dcc.send_data_frame(metrics_frame(*computed.key_of(state), state["layer"], state["snapshot"]).to_csv, name, index=False)
+        name = csv_name(state["run"], state["layer"], run.snapshot_labels[state["snapshot"]])
+        return dcc.send_data_frame(metrics_frame(*computed.key_of(state), state["layer"], state["snapshot"]).to_csv,
+                                   name, index=False)
