@@ -7,8 +7,9 @@
 # `--user "$(id -u)"`. A fresh folder gets a copy of the demo run at start.
 #
 # Build arguments:
-#   DATASET=mnist         train the demo run on the full MNIST (downloaded; needs internet)
-#                         instead of the offline 5,000-digit sample
+#   DATASET=auto          (default) train the demo run on the full MNIST if it can be downloaded,
+#                         else on the offline 5,000-digit sample; =mnist insists on MNIST (the
+#                         build fails without internet), =sample never tries
 #   EXTRA_CA_CERTS="$(cat proxy-ca.crt)"
 #                         PEM certificates to trust besides the usual ones, for building behind a
 #                         TLS-inspecting proxy (pip and the MNIST download would fail without them)
@@ -19,7 +20,7 @@ ARG BASE_IMAGE=python:3.12-slim
 FROM ${BASE_IMAGE}
 
 ARG EXTRA_CA_CERTS=""
-ARG DATASET=sample
+ARG DATASET=auto
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from neurons.runformat import BrokenRun, list_runs, run_path, validate_run_id
-from trainer import presets
+from trainer import data, import_command, presets
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "$NEURON_LENS_DATA_DIR")
     parser = argparse.ArgumentParser(prog="python -m trainer",
                                      description="Train MNIST MLPs and keep a weight snapshot at every epoch.")
-    commands = parser.add_subparsers(title="commands", required=True, metavar="{train,list,resume}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="{train,list,resume,import}")
     train = commands.add_parser("train", parents=[common], help="train a model into a new run folder",
                                 description="Train a preset (flags override any part of it) and "
                                             "write a run folder under DATA_DIR/runs.")
@@ -42,15 +42,17 @@ def build_parser() -> argparse.ArgumentParser:
                     "the interrupted epoch starts again from its first batch.")
     resume.add_argument("run_id", type=checked(validate_run_id), metavar="RUN_ID")
     resume.set_defaults(command=run_resume)
+    import_command.add_parser(commands, common)
     return parser
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", choices=list(presets.PRESETS), default="final",
                         help="model family member to start from (default: final)")
-    parser.add_argument("--dataset", choices=["sample", "mnist"], default=None,
+    parser.add_argument("--dataset", choices=data.DATASETS, default=None,
                         help="sample: 5,000 offline digits (default); mnist: the full 70,000, "
-                             "downloaded once into DATA_DIR/datasets")
+                             "downloaded once into DATA_DIR/datasets; auto: mnist if it can be "
+                             "downloaded (or is already there), else the sample")
     parser.add_argument("--dataset-file", type=existing_file, metavar="PATH",
                         help="a local mnist.npz (x_train, y_train, x_test, y_test) instead of downloading")
     parser.add_argument("--run-id", type=checked(validate_run_id), help="default: UTC time + preset")
@@ -172,7 +174,8 @@ def report(outcome) -> int:
 def summary_line(manifest: dict, path: Path) -> str:
     best = manifest["snapshots"][manifest["best_snapshot"]]
     accuracy = (manifest.get("test") or {}).get("accuracy")
-    return (f"run {manifest['run_id']}: {len(manifest['history'])} epochs, best epoch {best['epoch']}, "
+    return (f"run {manifest['run_id']}: {len(manifest['history'])} epochs on "
+            f"{data.described(manifest.get('dataset') or {})}, best epoch {best['epoch']}, "
             f"test accuracy {accuracy:.4f}, folder {path}")
 
 

@@ -6,10 +6,14 @@ the same dataset is scored on the same digits whatever its training seed.
 """
 from __future__ import annotations
 
+import dataclasses
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from trainer import download
 
 SPLIT_SEED = 0
 SAMPLE_TEST_SIZE = 1_000
@@ -17,10 +21,21 @@ VALIDATION_FRACTION = 0.2
 PROBE_SIZE = 2_000
 MNIST_CACHE = "datasets/mnist.npz"
 NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
+# Where full MNIST comes from: Keras's own copy and its hash, unless the environment names a mirror.
+MNIST_URL_ENV, MNIST_SHA256_ENV = "NEURON_LENS_MNIST_URL", "NEURON_LENS_MNIST_SHA256"
+MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+# No byte from the server for this long (name lookup included) and `auto` falls back to the sample.
+DOWNLOAD_STALL_SECONDS = 10.0
+DATASETS = ("auto", "sample", "mnist")
 
 
 class DatasetUnavailable(Exception):
-    """The dataset cannot be loaded; str(error) tells the user what to do instead."""
+    """The dataset cannot be loaded; str(error) tells the user what to do instead, `reason` why."""
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = reason or message
 
 
 @dataclass
@@ -32,10 +47,23 @@ class Dataset:
     test: tuple[np.ndarray, np.ndarray]
     probe: tuple[np.ndarray, np.ndarray]
     live_pixels: np.ndarray
+    fallback: str | None = None  # why `auto` trained on the sample instead of MNIST
 
     def summary(self) -> dict:
+        fallback = {"requested": "auto", "fallback": self.fallback} if self.fallback else {}
         return {"name": self.name, "source": self.source, "train": len(self.train[1]),
-                "val": len(self.val[1]), "test": len(self.test[1]), "probe": len(self.probe[1])}
+                "val": len(self.val[1]), "test": len(self.test[1]), "probe": len(self.probe[1]), **fallback}
+
+
+def described(summary: dict) -> str:
+    """Which digits a run trained on, from its manifest's dataset entry, for its summary line."""
+    count = f"{summary.get('train') or 0:,} training digits"
+    if summary.get("name") == "mnist":
+        return f"full MNIST ({count})"
+    if summary.get("name") != "sample":
+        return f"{summary.get('name')} ({count})"
+    text = f"the offline sample ({count})"
+    return f"{text}, because {summary['fallback']}" if summary.get("fallback") else text
 
 
 def model_inputs(images: np.ndarray) -> np.ndarray:
@@ -64,25 +92,24 @@ def load_sample():
     return images.reshape(-1, 28, 28).astype(np.uint8), labels.astype(np.uint8)
 
 
+def mnist_origin() -> tuple[str, str]:
+    """(URL, SHA-256) of mnist.npz: Keras's copy, or $NEURON_LENS_MNIST_URL / _SHA256."""
+    return os.environ.get(MNIST_URL_ENV) or MNIST_URL, os.environ.get(MNIST_SHA256_ENV) or MNIST_SHA256
+
+
 def load_keras_mnist(data_dir: Path):
-    """Official MNIST: DATA_DIR/datasets/mnist.npz, filled once by keras.datasets.mnist.load_data()."""
+    """Official MNIST: DATA_DIR/datasets/mnist.npz, downloaded once (Keras's file, checked by hash)."""
     cache = Path(data_dir) / MNIST_CACHE
-    if cache.is_file():
-        return load_npz(cache)
-    import keras
-    try:
-        (train_x, train_y), (test_x, test_y) = keras.datasets.mnist.load_data()
-    except Exception as error:  # Keras raises a bare Exception for a failed fetch
-        raise DatasetUnavailable(
-            f"could not download MNIST ({error}). Without internet, pass a local copy with "
-            f"--dataset-file PATH (an mnist.npz with {', '.join(NPZ_KEYS)}), "
-            f"or use the offline --dataset sample") from None
-    cache.parent.mkdir(parents=True, exist_ok=True)
-    partial = cache.with_name(f".{cache.name}.tmp")
-    with open(partial, "wb") as handle:
-        np.savez_compressed(handle, x_train=train_x, y_train=train_y, x_test=test_x, y_test=test_y)
-    partial.replace(cache)
-    return (train_x, train_y), (test_x, test_y)
+    if not cache.is_file():
+        url, sha256 = mnist_origin()
+        try:
+            download.fetch(url, cache, sha256=sha256, stall_seconds=DOWNLOAD_STALL_SECONDS)
+        except download.DownloadFailed as error:
+            reason = f"MNIST could not be downloaded ({error})"
+            raise DatasetUnavailable(
+                f"{reason}. Without internet, pass a local copy with --dataset-file PATH (an mnist.npz "
+                f"with {', '.join(NPZ_KEYS)}), or use the offline --dataset sample", reason) from None
+    return load_npz(cache)
 
 
 def load_npz(path: Path):
@@ -102,13 +129,18 @@ def load_npz(path: Path):
 
 def load(name: str, data_dir: Path, *, digits: list[int], dataset_file: Path | None = None) -> Dataset:
     """The named dataset restricted to `digits`, split into train / val / test plus probe set."""
+    if name == "auto" and dataset_file is None:
+        try:
+            return load("mnist", data_dir, digits=digits)
+        except DatasetUnavailable as error:
+            return dataclasses.replace(load("sample", data_dir, digits=digits), fallback=error.reason)
     rng = np.random.default_rng(SPLIT_SEED)
     if dataset_file is not None:
         (train_x, train_y), (test_x, test_y) = load_npz(dataset_file)
         source = str(dataset_file)
     elif name == "mnist":
         (train_x, train_y), (test_x, test_y) = load_keras_mnist(data_dir)
-        source = "keras.datasets.mnist"
+        source = mnist_origin()[0]
     else:
         images, labels = load_sample()
         test_index, train_index = stratified_indices(labels, SAMPLE_TEST_SIZE, rng)

@@ -31,6 +31,7 @@ class Outcome:
 def train(config: dict, *, data_dir: Path, run_id: str | None) -> Outcome:
     """Train a new run described by `config` (presets.resolve plus dataset, seed, snapshots)."""
     dataset = load_dataset(config, data_dir)
+    config = {**config, "dataset": dataset.name}  # what `auto` chose, so that a resume uses it too
     keras.utils.set_random_seed(config["seed"])
     model = build_model(config)
     snapshots = SnapshotCallback(

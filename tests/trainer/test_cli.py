@@ -11,7 +11,7 @@ from trainer import presets
 
 @pytest.mark.parametrize("argv, reason", [
     (["--preset", "convnet"], "binary01"),
-    (["--dataset", "cifar"], "'sample', 'mnist'"),
+    (["--dataset", "cifar"], "'auto', 'sample', 'mnist'"),
     (["--activation", "gelu"], "'relu', 'sigmoid', 'tanh'"),
     (["--units", "128,0"], "outside 1..4096"),
     (["--units", "wide"], "not an integer"),
@@ -70,7 +70,8 @@ def test_summary_line_and_epoch_lines(tiny_run):
     assert any("val_accuracy" in line for line in lines)
     manifest = read_manifest(tiny_run["path"])
     best_epoch = manifest["snapshots"][manifest["best_snapshot"]]["epoch"]
-    assert lines[-1] == (f"run tiny: 2 epochs, best epoch {best_epoch}, test accuracy "
+    assert lines[-1] == (f"run tiny: 2 epochs on the offline sample (3,200 training digits), best epoch "
+                         f"{best_epoch}, test accuracy "
                          f"{manifest['test']['accuracy']:.4f}, folder {tiny_run['path']}")
 
 
@@ -101,22 +102,6 @@ def test_data_dir_from_environment(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_failed_download_names_alternatives_and_leaves_nothing(tmp_path, monkeypatch, capsys):
-    import keras
-
-    def offline():
-        raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None -- [Errno -3]")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline)
-    status, _ = run_cli("train", "--data-dir", tmp_path / "data", "--dataset", "mnist")
-    error = capsys.readouterr().err
-    assert status == 1
-    assert "could not download MNIST (URL fetch failure" in error
-    assert "--dataset-file PATH" in error and "--dataset sample" in error
-    assert not (tmp_path / "data" / "runs").exists()
-
-
-@pytest.mark.slow
 def test_dataset_file_trains_on_a_local_npz(tmp_path):
     from trainer.data import load_sample
     images, labels = load_sample()
@@ -140,22 +125,3 @@ def test_unreadable_dataset_file_is_a_clear_failure(tmp_path, capsys):
     assert status == 1
     assert "x_train, y_train, x_test, y_test" in capsys.readouterr().err
     assert not (tmp_path / "data" / "runs").exists()
-
-
-def test_mnist_is_downloaded_once_into_the_data_folder(tmp_path, monkeypatch):
-    import keras
-    from trainer import data
-    calls = []
-    images, labels = data.load_sample()
-
-    def download():
-        calls.append(1)
-        return (images[:600], labels[:600]), (images[600:700], labels[600:700])
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", download)
-    first = data.load("mnist", tmp_path, digits=list(range(10)))
-    again = data.load("mnist", tmp_path, digits=list(range(10)))
-    assert calls == [1] and (tmp_path / "datasets" / "mnist.npz").is_file()
-    assert first.summary() == again.summary() == {"name": "mnist", "source": "keras.datasets.mnist",
-                                                  "train": 480, "val": 120, "test": 100, "probe": 100}
-    np.testing.assert_array_equal(first.train[0], again.train[0])
