@@ -124,7 +124,9 @@ def mosaic_figure(fields, neurons, *, title: str, subtitle: str, per_tile: bool 
     fields = np.asarray(fields, dtype=np.float32)
     neurons = np.asarray(neurons, dtype=np.int16)
     if per_tile:
-        scale = np.abs(fields).reshape(len(fields), -1).max(axis=1)
+        # Never-inked pixels are NaN: they are left out of each tile's largest |value|.
+        magnitudes = np.abs(fields).reshape(len(fields), -1)
+        scale = magnitudes.max(axis=1, where=np.isfinite(magnitudes), initial=0)
         fields = fields / np.where(scale > 0, scale, 1)[:, None, None]
     columns = columns or mosaic_columns(len(fields))
     image, owner = tile_fields(fields, columns)
@@ -213,24 +215,26 @@ def probability_bars(probabilities, *, title: str, subtitle: str, selected: int 
         yaxis={"title": {"text": "probability"}, "range": [0, 1.05]}))
 
 
-def metric_curve(values, labels, current: int, *, title: str, subtitle: str, value_label: str,
-                 height: int = 220) -> go.Figure:
-    """A metric over snapshots; trace 1 and shape 0 mark the current snapshot (moved clientside)."""
-    values = np.asarray(values, dtype=float)
+def metric_curve(table, metric: str, current: int, *, marks: dict[int, str], title: str, subtitle: str,
+                 value_label: str, height: int = 220) -> go.Figure:
+    """`table[metric]` over snapshots, hovering `table["label"]`, ticked at the slider's `marks`;
+    trace 1 and shape 0 mark the current snapshot (moved clientside). Values and labels come in
+    one table, so they cannot disagree; marks beyond the table are left out."""
+    values = np.asarray(table[metric], dtype=float)
     steps = list(range(len(values)))
     current = int(np.clip(current, 0, len(values) - 1))
     line = {"type": "scatter", "x": steps, "y": plain_list(values), "mode": "lines+markers",
-            "customdata": list(labels), "line": {"color": theme.NEUTRAL}, "marker": {"size": 4},
+            "customdata": list(table["label"]), "line": {"color": theme.NEUTRAL}, "marker": {"size": 4},
             "hovertemplate": "%{customdata}<br>" + value_label + " %{y:.3f}<extra></extra>"}
     marker = {"type": "scatter", "x": [current], "y": plain_list(values[current:current + 1]), "mode": "markers",
               "marker": {"size": 11, "color": HIGHLIGHT}, "hoverinfo": "skip"}
     shape = {"type": "line", "x0": current, "x1": current, "yref": "paper", "y0": 0, "y1": 1,
              "line": {"color": HIGHLIGHT, "width": 1, "dash": "dot"}}
-    ticks = tick_positions(len(steps))
+    ticks = [index for index in sorted(marks) if index < len(values)]
     return figure_of([line, marker], chart_layout(
         title, subtitle, height=height, showlegend=False, shapes=[shape],
         xaxis={"title": {"text": "snapshot"}, "tickmode": "array", "tickvals": ticks,
-               "ticktext": [labels[i] for i in ticks]},
+               "ticktext": [marks[index] for index in ticks]},
         yaxis={"title": {"text": value_label}}))
 
 
@@ -239,11 +243,16 @@ def plain_list(values) -> list:
     return [None if not np.isfinite(value) else float(value) for value in np.asarray(values, dtype=float)]
 
 
-def tick_positions(count: int, most: int = 6) -> list[int]:
-    """At most `most` evenly spread indices out of range(count), always including both ends."""
-    if count <= most:
-        return list(range(count))
-    return sorted(set(np.linspace(0, count - 1, most).round().astype(int).tolist()))
+def tick_positions(count: int, most: int = 6, among: list[int] | None = None) -> list[int]:
+    """At most `most` evenly spread indices out of range(count) (or out of `among`, e.g. the epoch
+    boundaries, when it has two or more), always including both ends of the range chosen from."""
+    candidates = [index for index in among if index < count] if among is not None else []
+    if len(candidates) < 2:
+        candidates = list(range(count))
+    if len(candidates) <= most:
+        return candidates
+    picks = np.linspace(0, len(candidates) - 1, most).round().astype(int)
+    return sorted({candidates[pick] for pick in picks})
 
 
 def class_means_figure(means, *, best_digit: int | None, selectivity: float, d_prime: float | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 
 from neurons.runformat import (MANIFEST, BrokenRun, RunSummary, check_run, effective_status,
-                               read_manifest, runs_dir, validate_run_id)
+                               opening_snapshot, read_manifest, runs_dir, validate_run_id)
 from app.urlstate import shown
 
 EXTENSION_KEY = "neuron_lens_runs"
@@ -49,12 +49,8 @@ class RunInfo:
 
     @property
     def default_snapshot(self) -> int | None:
-        """The snapshot a view opens on: a finished run's best (the weights it ended with),
-        a live run's newest (so the view follows training)."""
-        best = self.manifest.get("best_snapshot")
-        if self.status != "running" and isinstance(best, int) and 0 <= best < self.snapshot_count:
-            return best
-        return self.snapshot_count - 1 if self.snapshot_count else None
+        """The snapshot a view opens on (neurons.runformat.opening_snapshot, the one rule)."""
+        return opening_snapshot(self.manifest, self.status)
 
     @property
     def history(self) -> list[dict]:

@@ -3,56 +3,34 @@
 The `Run` is a thin facade over the pure functions of the other modules. It reads weights lazily
 from the memory maps (slices, never every snapshot of a kernel at once) and keeps expensive results
 in small LRU caches keyed by snapshot index: a snapshot never changes once the manifest lists it.
-Every argument is checked; a bad one raises ValueError with a message fit to show a user.
+Every argument is checked (neurons.checks); a bad one raises ValueError with a message fit to show
+a user. A run that is still training grows under its reader: `run.upto(count)` is the run as it
+was at `count` snapshots, so that everything one question reads agrees.
 """
 from __future__ import annotations
 
+import copy
 import functools
-import mmap
 import os
 import threading
-from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from neurons import ablation, attribution, chains, fields, focus, selectivity
+from neurons import ablation, attribution, chains, checks, fields, focus, outputs, selectivity
 from neurons.forward import Trace, as_inputs, forward
+from neurons.memo import Memo, freeze
 from neurons.network import load_blocks, layer_specs, scale_shift
-from neurons.runformat import (LIVE_PIXELS_FILE, MANIFEST, PROBE_FILE, UNREADABLE_ARRAY_ERRORS, BrokenRun,
-                               effective_status, open_arrays, read_manifest, verify_snapshot)
+from neurons.pages import release
+from neurons.runformat import (MANIFEST, BrokenRun, effective_status, finished_best, open_arrays,
+                               opening_snapshot, read_manifest, read_probe, verify_snapshot)
 
 FIELD_KINDS = ("weights", "change", "step")
 OUTPUT_KEY = "logits"
 MAX_IG_STEPS = 4096
 # Bound on the weights read at once when expanding one deeper neuron over many snapshots.
 CHUNK_BYTES = 32 * 2 ** 20
-
-
-class Memo:
-    """A small thread-safe least-recently-used cache of computed results."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._items: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key, compute):
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]
-        value = compute()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
 
 
 def _stamp(path: Path):
@@ -89,6 +67,7 @@ class Run:
         self._focus_tables = Memo(32)
         self._neuron_fields = Memo(16)
         self._lock = threading.Lock()
+        self._frozen = False
         if self._manifest["snapshots"]:
             self._load_probe()
 
@@ -110,6 +89,11 @@ class Run:
         return [str(snapshot.get("label", snapshot["index"])) for snapshot in self._manifest["snapshots"]]
 
     @property
+    def epoch_snapshots(self) -> list[int]:
+        """The snapshots at epoch boundaries (init and each epoch's end), not those inside an epoch."""
+        return [index for index, snapshot in enumerate(self._manifest["snapshots"]) if not snapshot.get("step")]
+
+    @property
     def hidden_layers(self) -> list[str]:
         """Names of the hidden dense layers in model order, e.g. ["dense_1", "dense_2"]."""
         return [spec.name for spec in self._specs[:-1]]
@@ -125,15 +109,26 @@ class Run:
     @property
     def classes(self) -> list[int]:
         """The class labels: 0–9, or 0 and 1 for a single sigmoid output."""
-        return list(range(max(self.output_units, 2)))
+        return outputs.classes(self.output_units)
 
     @property
     def best_snapshot(self) -> int | None:
-        """The snapshot early stopping kept, else the last one; None while there is none."""
-        best = self._manifest.get("best_snapshot")
-        if isinstance(best, int) and 0 <= best < self.snapshot_count:
-            return best
-        return self.snapshot_count - 1 if self.snapshot_count else None
+        """The best snapshot of a finished run (the weights it ended with); None while it trains."""
+        return finished_best(self._manifest, self.status)
+
+    @property
+    def default_snapshot(self) -> int | None:
+        """What `snapshot=None` means everywhere: a finished run's best, a live run's newest."""
+        return opening_snapshot(self._manifest, self.status)
+
+    def output_for(self, digit: int) -> outputs.Output:
+        """(unit, sign, logit name) that speak for a digit: (4, 1, "z₄"); a single sigmoid output
+        reads its logit z for digit 1 and −z for digit 0 (neurons.outputs)."""
+        return outputs.output_for(self.output_units, checks.digit(digit, self.classes))
+
+    def class_probabilities(self, logits: np.ndarray) -> np.ndarray:
+        """(N, classes) probabilities from logits (N, output_units), one column per digit."""
+        return outputs.class_probabilities(logits, self.output_activation)
 
     @property
     def history(self) -> list[dict]:
@@ -161,8 +156,24 @@ class Run:
     def units(self, layer: str) -> int:
         return self._specs[self._position(layer, allow_output=True)].units
 
+    def upto(self, count: int) -> "Run":
+        """This run as it was when it had `count` snapshots: a frozen view sharing the caches.
+
+        A run that trains grows under its reader; one question asked of one view reads one
+        consistent state (labels, tables and fields all of the same length)."""
+        count = checks.count_up_to(count, self.snapshot_count)
+        view = copy.copy(self)
+        manifest = dict(self._manifest, snapshots=self._manifest["snapshots"][:count])
+        best = manifest.get("best_snapshot")
+        if isinstance(best, int) and best >= count:
+            manifest["best_snapshot"] = None
+        view._manifest, view._frozen = manifest, True
+        return view
+
     def refresh(self) -> bool:
         """Re-read the manifest if it changed on disk; True if there are new snapshots."""
+        if self._frozen:
+            raise ValueError("a view made by upto() stays as it was; refresh the run itself")
         stamp = _stamp(self.path)
         if stamp == self._stamp:
             return False
@@ -235,23 +246,25 @@ class Run:
         return self._focus_tables.get((position, snapshot), lambda: self._compute_focus(position, snapshot))
 
     def focus_curve(self, layer: str, neuron: int) -> pd.DataFrame:
-        """The focus metrics of one neuron at every snapshot (index "snapshot"; NaN at snapshot 0)."""
+        """The focus metrics of one neuron at every snapshot (index "snapshot"; NaN at snapshot 0),
+        with each snapshot's label in column "label", read with the metrics so they always agree."""
         position = self._position(layer, allow_output=True)
         rows = self._neuron_rows(position, self._neuron(position, neuron))
         table = focus.focus_frame(fields.learned_change(rows, rows[:1]), self.live_pixels)
         table.index.name = "snapshot"
+        table.insert(0, "label", self.snapshot_labels)
         return table
 
     # ---- chains and attribution --------------------------------------------------------------
     def digit_chain(self, digit: int, snapshot: int | None = None, mode: str = "weights",
                     example=None) -> dict[str, np.ndarray]:
-        """{hidden layer: c_l per neuron, "pixels": c_0 (28, 28)} for an output digit.
+        """{hidden layer: c_l per neuron, "pixels": c_0 (28, 28)} for a digit's logit (`logit_name`).
 
         mode "weights" folds in the BN scales, "raw" drops them (the blog's W1 W2 W3[:, d]).
         `example` (a probe index or one image) gates the chain by that example, so that "pixels"
         is the gradient of the digit's logit; only mode "weights" has this form.
         """
-        digit = self._digit(digit)
+        output = self.output_for(digit)
         mode = self._choice("mode", mode, chains.MODES)
         blocks = self._blocks_at(self._snapshot(snapshot))
         gates = None
@@ -260,25 +273,27 @@ class Run:
                 raise ValueError('a chain for one example uses mode "weights" (the raw chain has '
                                  "no example form)")
             gates = [gate[0] for gate in chains.gates(blocks, forward(blocks, self._example(example)))]
-        per_layer, pixels = chains.chain(blocks, digit, use_scale=mode == "weights", layer_gates=gates)
-        result = dict(zip(self.hidden_layers, per_layer))
-        result["pixels"] = fields.as_images(pixels)
+        per_layer, pixels = chains.chain(blocks, output.unit, use_scale=mode == "weights", layer_gates=gates)
+        result = {layer: output.sign * values for layer, values in zip(self.hidden_layers, per_layer)}
+        result["pixels"] = fields.as_images(output.sign * pixels)
         return result
 
     def gradient_x_input(self, x, digit: int, snapshot: int | None = None) -> np.ndarray:
         """(28, 28) gradient × input of the digit's logit for one image (or probe index) x."""
-        digit = self._digit(digit)
+        output = self.output_for(digit)
         blocks = self._blocks_at(self._snapshot(snapshot))
-        return fields.as_images(attribution.gradient_x_input(blocks, self._example(x), digit)[0])
+        attributed = attribution.gradient_x_input(blocks, self._example(x), output.unit)[0]
+        return fields.as_images(output.sign * attributed)
 
     def integrated_gradients(self, x, digit: int, snapshot: int | None = None,
                              steps: int = attribution.DEFAULT_STEPS) -> np.ndarray:
         """(28, 28) integrated gradients of the digit's logit for one image x, black baseline."""
-        digit = self._digit(digit)
-        if not _is_int(steps) or not 1 <= steps <= MAX_IG_STEPS:
-            raise ValueError(f"steps must be a whole number from 1 to {MAX_IG_STEPS}, got {_shown(steps)}")
+        output = self.output_for(digit)
+        if not checks.is_int(steps) or not 1 <= steps <= MAX_IG_STEPS:
+            raise ValueError(f"steps must be a whole number from 1 to {MAX_IG_STEPS}, got {checks.shown(steps)}")
         blocks = self._blocks_at(self._snapshot(snapshot))
-        return fields.as_images(attribution.integrated_gradients(blocks, self._example(x)[0], digit, steps))
+        attributed = attribution.integrated_gradients(blocks, self._example(x)[0], output.unit, steps)
+        return fields.as_images(output.sign * attributed)
 
     # ---- selectivity and ablation ------------------------------------------------------------
     def selectivity(self, layer: str, snapshot: int | None = None) -> pd.DataFrame:
@@ -323,7 +338,7 @@ class Run:
     # ---- reading and caching -----------------------------------------------------------------
     def _load_probe(self):
         if self._probe is None:
-            self._probe, self._live = _read_probe(self.path)
+            self._probe, self._live = read_probe(self.path)
         return self._probe
 
     def _probe_inputs(self) -> np.ndarray:
@@ -335,7 +350,7 @@ class Run:
         def compute():
             trace = forward(self._blocks_at(snapshot), self._probe_inputs())
             # Kept without the pre-activations: nothing asks for them, and they would double the size.
-            return Trace([], [_freeze(post) for post in trace.post], _freeze(trace.logits))
+            return Trace([], [freeze(post) for post in trace.post], freeze(trace.logits))
         return self._probe_traces.get(snapshot, compute)
 
     def _probe_activations(self, layer: str, snapshot: int | None) -> np.ndarray:
@@ -346,23 +361,13 @@ class Run:
         def load():
             verify_snapshot(self._arrays, self._manifest, snapshot)
             blocks = load_blocks(self._specs, self._arrays, snapshot)
-            self._release(self._arrays)
+            release(list(self._arrays.values()))
             return blocks
         return self._blocks.get(snapshot, load)
 
-    def _release(self, names) -> None:
-        """Unmap the pages of these arrays that a bulk read touched.
-
-        They stay in the OS page cache, so a re-read is still fast; without this, the process's
-        resident memory would grow with every snapshot ever visited.
-        """
-        for name in names:
-            mapping = getattr(self._arrays[name], "_mmap", None)
-            if mapping is not None:
-                mapping.madvise(mmap.MADV_DONTNEED)
-
-    def _kernel_names(self, position: int) -> list[str]:
-        return [f"{spec.name}.kernel" for spec in self._specs[:position + 1]]
+    def _kernels(self, position: int) -> list[np.ndarray]:
+        """The kernels an expanded field of a layer at `position` reads."""
+        return [self._arrays[f"{spec.name}.kernel"] for spec in self._specs[:position + 1]]
 
     def _lower_layers(self, position: int, snapshot) -> list:
         """(kernel, BN scale) of the layers below `position`, nearest first, as float32.
@@ -387,15 +392,15 @@ class Run:
 
         def compute():
             if position == 0:
-                return _freeze(np.asarray(kernel[:count, neuron], np.float64))
-            slot_bytes = max(self._arrays[name][0].nbytes for name in self._kernel_names(position))
+                return freeze(np.asarray(kernel[:count, neuron], np.float64))
+            slot_bytes = max(kernel[0].nbytes for kernel in self._kernels(position))
             chunk = max(1, CHUNK_BYTES // slot_bytes)
             windows = [slice(start, min(start + chunk, count)) for start in range(0, count, chunk)]
             rows = np.concatenate([
                 fields.expand_over_snapshots(kernel[window, neuron], self._lower_layers(position, window))
                 for window in windows])
-            self._release(self._kernel_names(position))
-            return _freeze(rows.astype(np.float64))
+            release(self._kernels(position))
+            return freeze(rows.astype(np.float64))
         return self._neuron_fields.get((position, neuron, count), compute)
 
     def _layer_rows(self, position: int, snapshot: int) -> np.ndarray:
@@ -403,8 +408,8 @@ class Run:
         def compute():
             kernel = self._arrays[f"{self._specs[position].name}.kernel"][snapshot]
             rows = np.array(fields.expand(kernel, self._lower_layers(position, snapshot)), np.float32)
-            self._release(self._kernel_names(position))
-            return _freeze(rows)
+            release(self._kernels(position))
+            return freeze(rows)
         return self._layer_fields.get((position, snapshot), compute)
 
     def _compute_focus(self, position: int, snapshot: int) -> pd.DataFrame:
@@ -421,7 +426,7 @@ class Run:
 
     def _example(self, example) -> np.ndarray:
         """One model input (1, 784) from a probe index or an image."""
-        if _is_int(example):
+        if checks.is_int(example):
             if not 0 <= example < len(self.probe_labels):
                 raise ValueError(f"example {example} does not exist: the probe set has "
                                  f"{len(self.probe_labels)} digits (0–{len(self.probe_labels) - 1})")
@@ -431,49 +436,29 @@ class Run:
             raise ValueError(f"give one example image, not {len(inputs)}")
         return inputs
 
-    # ---- argument checks ---------------------------------------------------------------------
+    # ---- argument checks (neurons.checks) ----------------------------------------------------
     def _snapshot(self, snapshot) -> int:
         if snapshot is None:
-            snapshot = self.best_snapshot
+            snapshot = self.default_snapshot
             if snapshot is None:
                 raise ValueError("this run has no snapshots yet")
             return snapshot
-        if not _is_int(snapshot) or not 0 <= snapshot < self.snapshot_count:
-            raise ValueError(f"snapshot {_shown(snapshot)} does not exist: this run has "
-                             f"{self.snapshot_count} snapshots (0–{self.snapshot_count - 1})")
-        return int(snapshot)
+        return checks.snapshot(snapshot, self.snapshot_count)
 
     def _position(self, layer, allow_output: bool = False) -> int:
         names = [spec.name for spec in self._specs] if allow_output else self.hidden_layers
-        if layer not in names:
-            raise ValueError(f"unknown layer {_shown(layer)!r}; this run has: {', '.join(names)}")
-        return names.index(layer)
+        return names.index(checks.layer(layer, names))
 
     def _neuron(self, position: int, neuron) -> int:
-        units = self._specs[position].units
-        if not _is_int(neuron) or not 0 <= neuron < units:
-            raise ValueError(f"neuron {_shown(neuron)} does not exist: layer "
-                             f"{self._specs[position].name} has {units} neurons (0–{units - 1})")
-        return int(neuron)
-
-    def _digit(self, digit) -> int:
-        """An output unit: 0–9, or 0 for a single sigmoid output (its logit speaks for label 1)."""
-        if not _is_int(digit) or not 0 <= digit < self.output_units:
-            allowed = "0 (the single output)" if self.output_units == 1 else f"0–{self.output_units - 1}"
-            raise ValueError(f"digit {_shown(digit)} is not an output of this model; choose {allowed}")
-        return int(digit)
+        spec = self._specs[position]
+        return checks.neuron(neuron, spec.name, spec.units)
 
     def _class(self, digit) -> int:
-        if not _is_int(digit) or digit not in self.classes:
-            raise ValueError(f"digit {_shown(digit)} is not a class of this run; choose "
-                             f"{self.classes[0]}–{self.classes[-1]}")
-        return int(digit)
+        return checks.digit(digit, self.classes)
 
     @staticmethod
     def _choice(name: str, value, allowed) -> str:
-        if value not in allowed:
-            raise ValueError(f"{name} must be one of {', '.join(allowed)}, got {_shown(value)!r}")
-        return value
+        return checks.choice(name, value, allowed)
 
 
 def _of_kind(rows_at, snapshot: int, kind: str) -> np.ndarray:
@@ -484,36 +469,3 @@ def _of_kind(rows_at, snapshot: int, kind: str) -> np.ndarray:
     if kind == "step":
         return current - rows_at(max(snapshot - 1, 0))
     return current
-
-
-def _freeze(array: np.ndarray) -> np.ndarray:
-    """Make a cached array read-only, so that no caller can change what later callers get."""
-    array.setflags(write=False)
-    return array
-
-
-def _shown(value) -> str:
-    """A user-supplied value, shortened for an error message."""
-    return str(value)[:40]
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _read_probe(path: Path) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """((images uint8 (N, 28, 28), labels (N,)), live-pixel mask (28, 28)); BrokenRun if unusable."""
-    try:
-        with np.load(path / PROBE_FILE) as probe:
-            images, labels = probe["images"], probe["labels"]
-        live = np.load(path / LIVE_PIXELS_FILE)
-    except FileNotFoundError as error:
-        raise BrokenRun(f"missing {Path(error.filename).name}") from None
-    except (*UNREADABLE_ARRAY_ERRORS, KeyError) as error:
-        raise BrokenRun(f"probe set or live-pixel mask unreadable ({error})") from None
-    if images.dtype != np.uint8 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
-        raise BrokenRun(f"probe.npz holds images {images.shape} {images.dtype} and labels "
-                        f"{labels.shape}; expected (N, 28, 28) uint8 and (N,)")
-    if live.shape != (28, 28) or live.dtype != bool:
-        raise BrokenRun(f"live_pixels.npy is {live.shape} {live.dtype}, expected (28, 28) bool")
-    return (_freeze(images), _freeze(labels.astype(np.int64))), _freeze(live)

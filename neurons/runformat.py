@@ -353,6 +353,25 @@ def effective_status(manifest: dict, now: float | None = None) -> str:
     return "interrupted" if age > HEARTBEAT_STALE_SECONDS else "running"
 
 
+def finished_best(manifest: dict, status: str) -> int | None:
+    """The best snapshot of a finished run (the weights it ended with: early stopping's pick, else
+    its last); None while it trains, since early stopping may still move it."""
+    best = manifest.get("best_snapshot")
+    count = len(manifest["snapshots"])
+    if status == "running" or not count:
+        return None
+    return best if isinstance(best, int) and 0 <= best < count else count - 1
+
+
+def opening_snapshot(manifest: dict, status: str) -> int | None:
+    """The snapshot a run opens on, the one rule every view and `snapshot=None` follow: a finished
+    run's best, a live run's newest (so a view follows training); None while there is none."""
+    best = finished_best(manifest, status)
+    if best is not None:
+        return best
+    return len(manifest["snapshots"]) - 1 if manifest["snapshots"] else None
+
+
 # What numpy raises on a damaged .npy or .npz: I/O errors, truncated data (EOFError, ValueError),
 # a mangled header (SyntaxError, tokenize.TokenError from its header parser), a broken zip.
 UNREADABLE_ARRAY_ERRORS = (OSError, EOFError, ValueError, SyntaxError, tokenize.TokenError, zipfile.BadZipFile)
@@ -374,6 +393,28 @@ def open_arrays(path, manifest: dict) -> dict[str, np.memmap]:
                             f"expected (≥{len(manifest['snapshots'])}, {', '.join(map(str, shape))}) float32")
         arrays[name] = array
     return arrays
+
+
+def read_probe(path) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """((images uint8 (N, 28, 28), labels (N,)), live-pixel mask (28, 28)), read-only; BrokenRun if unusable."""
+    path = Path(path)
+    try:
+        with np.load(path / PROBE_FILE) as probe:
+            images, labels = probe["images"], probe["labels"]
+        live = np.load(path / LIVE_PIXELS_FILE)
+    except FileNotFoundError as error:
+        raise BrokenRun(f"missing {Path(error.filename).name}") from None
+    except (*UNREADABLE_ARRAY_ERRORS, KeyError) as error:
+        raise BrokenRun(f"probe set or live-pixel mask unreadable ({error})") from None
+    if images.dtype != np.uint8 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
+        raise BrokenRun(f"probe.npz holds images {images.shape} {images.dtype} and labels "
+                        f"{labels.shape}; expected (N, 28, 28) uint8 and (N,)")
+    if live.shape != (28, 28) or live.dtype != bool:
+        raise BrokenRun(f"live_pixels.npy is {live.shape} {live.dtype}, expected (28, 28) bool")
+    labels = labels.astype(np.int64)
+    for array in (images, labels, live):
+        array.setflags(write=False)
+    return (images, labels), live
 
 
 def verify_snapshot(arrays: dict[str, np.ndarray], manifest: dict, index: int) -> None:

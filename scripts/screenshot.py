@@ -37,7 +37,7 @@ def pick_run(data_dir: Path, run_id: str | None) -> str:
 def looking_for_a_four(run) -> tuple[str, int, int]:
     """(layer, neuron, snapshot): the first layer's neuron with the largest d′ for the digit 4
     (the blog's favourite kind of neuron; class 1 for a 0-or-1 run) at the best snapshot."""
-    layer, snapshot = run.hidden_layers[0], run.best_snapshot
+    layer, snapshot = run.hidden_layers[0], run.default_snapshot
     digit = 4 if run.output_units == 10 else 1
     return layer, int(run.most_differentiated(digit, layer, snapshot)), snapshot
 

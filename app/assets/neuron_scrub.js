@@ -66,8 +66,13 @@
         return rows;
     }
 
+    // The largest |value| the colours span; 0 when the field has not changed (a change or step
+    // at init), which the caption then says instead of naming a meaningless limit.
     function limitOf(frames, data, t, kind, scaling) {
-        const limit = scaling === "frame" ? data.frameLimits[kind][t] : data.scrubLimits[kind];
+        return scaling === "frame" ? data.frameLimits[kind][t] : data.scrubLimits[kind];
+    }
+
+    function drawnLimit(limit) {
         return Math.max(limit, 1e-9);
     }
 
@@ -86,12 +91,21 @@
         return {data: [trace], layout: layout};
     }
 
+    // Snapshots are numbered from 0 (init), as in the link: "Snapshot 3 of 0–3".
     function caption(frames, t, kind, scaling, limit) {
         const scope = scaling === "frame" ? "this snapshot's largest |value|" :
             "largest |value| over all " + frames.count + " snapshots";
-        const note = kind === "step" && t === 0 ? " · init has no previous snapshot, so no step change" : "";
-        return "Snapshot " + t + " of " + (frames.count - 1) + ": " + frames.labels[t] +
-            " · colour limits ±" + limit.toPrecision(3) + " (" + scope + ")" + note;
+        const where = "Snapshot " + t + " of 0–" + (frames.count - 1) + ": " + frames.labels[t];
+        if (!(limit > 0)) {
+            const why = kind === "step" && t === 0 ? "init has no previous snapshot, so no step change" :
+                "no change yet: the field equals " + (kind === "step" ? "the previous snapshot" : "its initialisation");
+            return where + " · " + why;
+        }
+        return where + " · colour limits ±" + limit.toPrecision(3) + " (" + scope + ")";
+    }
+
+    function limitText(sign, limit) {
+        return limit > 0 ? sign + limit.toPrecision(3) : "0";
     }
 
     function curveFigure(curve, t) {
@@ -130,7 +144,7 @@
     function drawStep(fieldGraph, t) {
         const {frames, curve, kind, scaling} = inputs;
         const data = decode(frames);
-        const limit = limitOf(frames, data, t, kind, scaling);
+        const limit = drawnLimit(limitOf(frames, data, t, kind, scaling));
         const drawn = window.Plotly.restyle(fieldGraph, {z: [rowsOf(data.kinds[kind], t)], zmin: [-limit], zmax: [limit]});
         onScreen = frameId(frames, t, kind, scaling);
         const curveGraph = plotted("neuron-curve");
@@ -166,13 +180,13 @@
                 const t = Math.min(Math.max(currentSnapshot(triggered, dragValue, value) || 0, 0), frames.count - 1);
                 const limit = limitOf(frames, data, t, kind, scaling);
                 const text = caption(frames, t, kind, scaling, limit);
-                const high = "+" + limit.toPrecision(3), low = "−" + limit.toPrecision(3);
+                const high = limitText("+", limit), low = limitText("−", limit);
                 const fieldGraph = plotted("neuron-field");
                 const sliderOnly = triggered.every(prop => prop.startsWith("neuron-slider."));
                 if (!sliderOnly || !fieldGraph) {
                     const curveOut = curve && curve.data[0].y.length > t ? curveFigure(curve, t) : noUpdate();
                     onScreen = frameId(frames, t, kind, scaling);
-                    return [fieldFigure(frames, data, t, kind, limit), curveOut, text, high, low];
+                    return [fieldFigure(frames, data, t, kind, drawnLimit(limit)), curveOut, text, high, low];
                 }
                 if (onScreen !== frameId(frames, t, kind, scaling)) drawStep(fieldGraph, t);
                 return [noUpdate(), noUpdate(), text, high, low];

@@ -1,7 +1,9 @@
 """Cached results the views draw from, one function per question asked of a run.
 
-Every function takes the run id and the run's snapshot count first: the cache key then changes as
-soon as a live run gains a snapshot, so nothing stale is ever shown (see app/cache.py).
+Every cached function takes the run id and the run's snapshot count first and reads the run
+through `run_at(run_id, snapshot_count)`: the run as it was at that count, so that a callback
+never mixes two reads of a run that grows under it, and the cache key changes as soon as a live
+run gains a snapshot (see app/cache.py). `per_run` and `figure_cache` are the only ways to cache.
 """
 from __future__ import annotations
 
@@ -12,7 +14,6 @@ import numpy as np
 
 from app.cache import cache
 from app.runs import get_run
-from neurons.forward import probabilities
 
 TOP_EXAMPLES = 8
 
@@ -28,18 +29,46 @@ def plain(value):
     return value
 
 
+def per_run(compute):
+    """Memoize an answer about one run: `compute(run_id, snapshot_count, *arguments)`.
+
+    The cache key is built here alone, from exactly those arguments (flask-caching's memoize), so
+    no caller can forget a part of it; a call whose first two arguments are not a run id and a
+    snapshot count is refused."""
+    memoized = cache.memoize()(compute)
+
+    @functools.wraps(compute)
+    def checked(run_id, snapshot_count, *arguments):
+        if not isinstance(run_id, str) or not isinstance(snapshot_count, int) or isinstance(snapshot_count, bool):
+            raise TypeError(f"{compute.__name__} takes (run id, snapshot count, …) first")
+        return memoized(run_id, snapshot_count, *arguments)
+    checked.uncached = compute
+    return checked
+
+
 def figure_cache(build):
-    """Memoize a figure builder, keeping the built figure as a plain dict: building and validating
-    a Plotly figure costs tens of milliseconds, sending a cached dict costs next to nothing."""
-    @cache.memoize()
+    """`per_run` for a figure builder, keeping the built figure as a plain dict: building and
+    validating a Plotly figure costs tens of milliseconds, sending a cached dict next to nothing."""
     @functools.wraps(build)
-    def cached(*args):
+    def as_plain(*args):
         return plain(build(*args))
-    return cached
+    return per_run(as_plain)
+
+
+def key(*parts) -> str:
+    """A key for what the browser holds (e.g. the neuron frames it has loaded), built from the same
+    parts as a cache key: run id, snapshot count, then the question's arguments."""
+    return "|".join(str(part) for part in parts)
+
+
+def run_at(run_id: str, snapshot_count: int):
+    """The run as it was at `snapshot_count` snapshots (fewer if a resumed run rewrote some)."""
+    run = get_run(run_id)
+    return run.upto(min(snapshot_count, run.snapshot_count))
 
 
 def run_of(state: dict):
-    return get_run(state["run"])
+    return run_at(*key_of(state))
 
 
 def key_of(state: dict) -> tuple:
@@ -47,7 +76,7 @@ def key_of(state: dict) -> tuple:
     return state["run"], state["snapshot_count"]
 
 
-@cache.memoize()
+@per_run
 def neuron_frames(run_id: str, snapshot_count: int, layer: str, neuron: int) -> dict:
     """A neuron's receptive field at every snapshot, packed for the browser-side scrubber.
 
@@ -55,53 +84,46 @@ def neuron_frames(run_id: str, snapshot_count: int, layer: str, neuron: int) -> 
     numbers); the clientside code derives the change views from them. About 0.4 MB per neuron at
     100 snapshots: the one large kind of cache entry, so nothing else is cached per neuron and step.
     """
-    run = get_run(run_id)
-    fields = np.asarray(unseen_as_nan(run, run.receptive_fields(layer, neuron)), dtype="<f4")[:snapshot_count]
-    return {"key": f"{run_id}|{snapshot_count}|{layer}|{neuron}", "count": int(len(fields)),
-            "labels": list(run.snapshot_labels[:snapshot_count]),
+    run = run_at(run_id, snapshot_count)
+    fields = np.asarray(unseen_as_nan(run, run.receptive_fields(layer, neuron)), dtype="<f4")
+    return {"key": key(run_id, snapshot_count, layer, neuron), "count": int(len(fields)),
+            "labels": list(run.snapshot_labels),
             "fields": base64.b64encode(fields.tobytes()).decode("ascii")}
 
 
-@cache.memoize()
+@per_run
 def focus_curve(run_id: str, snapshot_count: int, layer: str, neuron: int):
-    return get_run(run_id).focus_curve(layer, neuron)
+    return run_at(run_id, snapshot_count).focus_curve(layer, neuron)
 
 
-@cache.memoize()
+@per_run
 def focus_table(run_id: str, snapshot_count: int, layer: str, snapshot: int):
-    return get_run(run_id).focus_table(layer, snapshot)
+    return run_at(run_id, snapshot_count).focus_table(layer, snapshot)
 
 
-@cache.memoize()
+@per_run
 def selectivity(run_id: str, snapshot_count: int, layer: str, snapshot: int):
-    return get_run(run_id).selectivity(layer, snapshot)
+    return run_at(run_id, snapshot_count).selectivity(layer, snapshot)
 
 
-@cache.memoize()
+@per_run
 def layer_fields(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: str) -> np.ndarray:
     """Every neuron's field of a layer at one snapshot, (units, 28, 28)."""
-    run = get_run(run_id)
-    return unseen_as_nan(run, np.stack([run.receptive_field(layer, neuron, snapshot, kind=kind)
-                                        for neuron in range(run.units(layer))]))
+    run = run_at(run_id, snapshot_count)
+    return unseen_as_nan(run, run.layer_fields(layer, snapshot, kind=kind))
 
 
-@cache.memoize()
+@per_run
 def probe_activations(run_id: str, snapshot_count: int, snapshot: int) -> dict:
     """{hidden layer: (N, units) activations, "logits": (N, outputs)} for every probe digit."""
-    run = get_run(run_id)
+    run = run_at(run_id, snapshot_count)
     return run.activations(run.probe_images, snapshot)
-
-
-def class_probabilities(logits: np.ndarray, output_activation: str) -> np.ndarray:
-    """(N, classes) probabilities; a single sigmoid output becomes the two columns (1 − p, p)."""
-    output = probabilities(logits, output_activation)
-    return np.concatenate([1 - output, output], axis=1) if output.shape[1] == 1 else output
 
 
 def probe_probabilities(run_id: str, snapshot_count: int, snapshot: int) -> np.ndarray:
     """Predicted probabilities of every probe digit, (N, classes)."""
     logits = probe_activations(run_id, snapshot_count, snapshot)["logits"]
-    return class_probabilities(logits, get_run(run_id).output_activation)
+    return run_at(run_id, snapshot_count).class_probabilities(logits)
 
 
 def top_examples(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int,
@@ -112,15 +134,15 @@ def top_examples(run_id: str, snapshot_count: int, layer: str, neuron: int, snap
     return order, activations[order]
 
 
-@cache.memoize()
+@per_run
 def ablation(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int, mode: str) -> dict:
-    return get_run(run_id).ablate(layer, [neuron], snapshot, mode=mode)
+    return run_at(run_id, snapshot_count).ablate(layer, [neuron], snapshot, mode=mode)
 
 
-@cache.memoize()
+@per_run
 def digit_chain(run_id: str, snapshot_count: int, digit: int, snapshot: int, mode: str,
                 example: int | None) -> dict:
-    run = get_run(run_id)
+    run = run_at(run_id, snapshot_count)
     chain = run.digit_chain(digit, snapshot, mode=mode, example=example)
     return chain | {"pixels": unseen_as_nan(run, chain["pixels"])}
 
@@ -132,20 +154,20 @@ def unseen_as_nan(run, fields) -> np.ndarray:
     return np.where(run.live_pixels, np.asarray(fields, dtype=float), np.nan)
 
 
-@cache.memoize()
+@per_run
 def most_differentiated(run_id: str, snapshot_count: int, digit: int, layer: str, snapshot: int) -> int:
-    return int(get_run(run_id).most_differentiated(digit, layer, snapshot))
+    return int(run_at(run_id, snapshot_count).most_differentiated(digit, layer, snapshot))
 
 
-@cache.memoize()
+@per_run
 def generalized_digit(run_id: str, snapshot_count: int, digit: int, snapshot: int) -> dict:
-    return get_run(run_id).generalized_digit(digit, snapshot)
+    return run_at(run_id, snapshot_count).generalized_digit(digit, snapshot)
 
 
-@cache.memoize()
+@per_run
 def attributions(run_id: str, snapshot_count: int, example: int, digit: int, snapshot: int) -> dict:
     """Gradient × input and integrated gradients of logit z_digit for one probe digit."""
-    run = get_run(run_id)
+    run = run_at(run_id, snapshot_count)
     return {"gradient_x_input": run.gradient_x_input(example, digit, snapshot),
             "integrated_gradients": run.integrated_gradients(example, digit, snapshot)}
 
@@ -156,14 +178,3 @@ def shown_digit(state: dict) -> int:
         return int(state["digit"])
     example = state["example"] if state.get("example") is not None else 0
     return int(np.argmax(probe_probabilities(*key_of(state), state["snapshot"])[example]))
-
-
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-
-
-def output_for(run, digit: int) -> tuple[int, float, str]:
-    """(output unit, sign, logit name) that speak for `digit`. A single sigmoid logit z argues
-    for class 1, so class 0 reads it negated, as −z."""
-    if run.output_units == 1:
-        return (0, 1.0, "z") if digit == 1 else (0, -1.0, "−z")
-    return digit, 1.0, "z" + str(digit).translate(SUBSCRIPTS)

@@ -8,19 +8,22 @@ from app import figures
 from app.urlstate import href
 
 
-def snapshot_marks(labels: list[str], best: int | None = None, most: int = 6) -> dict[int, str]:
-    """Slider marks for a few evenly spread snapshots, labelled init, epoch k, …; the best snapshot
-    (the weights a finished run ended with) is always marked, with a star, in place of its nearest mark."""
-    positions = figures.tick_positions(len(labels), most=most)
+def snapshot_marks(labels: list[str], best: int | None = None, most: int = 6,
+                   boundaries: list[int] | None = None) -> dict[int, str]:
+    """Slider marks for a few evenly spread snapshots, labelled init, epoch k, …, chosen among the
+    epoch `boundaries` (labels of snapshots inside an epoch are long and would overlap); the best
+    snapshot (the weights a finished run ended with) is always marked, with a star, in place of its
+    nearest mark."""
+    positions = figures.tick_positions(len(labels), most=most, among=boundaries)
     if best is not None and 0 <= best < len(labels) and best not in positions:
         nearest = min(positions[1:-1] or positions, key=lambda position: abs(position - best))
         positions = sorted(set(positions) - {nearest} | {best})
     return {index: ("★ " if index == best else "") + labels[index] for index in positions}
 
 
-def finished_best(state: dict, run) -> int | None:
-    """The best snapshot of a finished run; None while it trains (early stopping may still move it)."""
-    return None if state.get("status") == "running" else run.manifest.get("best_snapshot")
+def run_marks(run, most: int = 6) -> dict[int, str]:
+    """The snapshot slider's marks for a (frozen) run; the neuron view's curve is ticked the same."""
+    return snapshot_marks(run.snapshot_labels, run.best_snapshot, most, run.epoch_snapshots)
 
 
 def layer_snapshot_link(state: dict, layer: str | None, snapshot: int | None) -> str:

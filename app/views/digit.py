@@ -8,7 +8,6 @@ from dash import ALL, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app import figures
-from app.runs import get_run
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -49,17 +48,14 @@ def active(state) -> bool:
 
 
 def chain_of(run_id: str, snapshot_count: int, snapshot: int, digit: int, mode: str, example: int) -> dict:
-    run = get_run(run_id)
-    unit, sign, _ = computed.output_for(run, digit)
-    chain = computed.digit_chain(run_id, snapshot_count, unit, snapshot, "raw" if mode == "raw" else "weights",
-                                 example if mode == "example" else None)
-    return {name: sign * np.asarray(values) for name, values in chain.items()}
+    return computed.digit_chain(run_id, snapshot_count, digit, snapshot, "raw" if mode == "raw" else "weights",
+                                example if mode == "example" else None)
 
 
 def signed_output(run, digit: int, product: str) -> str:
     """`product` ending in the digit's output column, e.g. W_out[:, 4]; a 0-or-1 run has one
     column, which class 0 reads negated."""
-    unit, sign, _ = computed.output_for(run, digit)
+    unit, sign, _ = run.output_for(digit)
     return ("−" if sign < 0 else "") + f"{product}[:, {unit}]"
 
 
@@ -77,12 +73,12 @@ def layer_subtitle(run, layer: str, mode: str, digit: int) -> str:
     else:
         formula = f"c_{position + 1} = s ⊙ (W (D c_{position + 2}))"
     gate = " with gates D from the current example" if mode == "example" else ""
-    logit = computed.output_for(run, digit)[2]
+    logit = run.output_for(digit).logit
     return f"{formula}{gate}: how much logit {logit} moves per unit of each neuron's activation"
 
 
 def pixel_subtitle(run, mode: str, digit: int, example: int) -> str:
-    logit = computed.output_for(run, digit)[2]
+    logit = run.output_for(digit).logit
     scales = "BN folded in" if has_batchnorm(run) else "no BN in this model"
     return {
         "weights": f"c₀ = W₁ c₁ · {scales}, all gates open",
@@ -94,7 +90,7 @@ def pixel_subtitle(run, mode: str, digit: int, example: int) -> str:
 @computed.figure_cache
 def digit_figures(run_id: str, snapshot_count: int, snapshot: int, digit: int, mode: str, example: int) -> dict:
     """{"layers": [(layer, bars)] last layer first, "pixels": heatmap, "probabilities": bars}."""
-    run = get_run(run_id)
+    run = computed.run_at(run_id, snapshot_count)
     chain = chain_of(run_id, snapshot_count, snapshot, digit, mode, example)
     layers = []
     for layer in reversed(run.hidden_layers):

@@ -8,14 +8,13 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
-from app.runs import get_run
 from app.urlstate import href
 from app.views import computed, controls
+from neurons.attribution import DEFAULT_STEPS as IG_STEPS
 
 VIEW = "example"
 LABEL = "Example"
 HINT = "Trace one probe digit: its prediction, activations and pixel attributions"
-IG_STEPS = 64
 
 
 def layout():
@@ -100,7 +99,7 @@ def nothing_wrong_left(wrong: np.ndarray, current: int, label: str) -> str | Non
 @computed.figure_cache
 def example_figures(run_id: str, snapshot_count: int, snapshot: int, example: int, digit: int) -> dict:
     """The example's image, probabilities, per-layer activations and attribution maps."""
-    run = get_run(run_id)
+    run = computed.run_at(run_id, snapshot_count)
     true_label = int(run.probe_labels[example])
     probabilities = computed.probe_probabilities(run_id, snapshot_count, snapshot)[example]
     activations = computed.probe_activations(run_id, snapshot_count, snapshot)
@@ -109,9 +108,8 @@ def example_figures(run_id: str, snapshot_count: int, snapshot: int, example: in
         activations[layer][example], generalized[layer], height=240, title=f"{layer}: activations of example #{example}",
         subtitle=f"grey bars: this example · orange marks: generalised {true_label} (mean over probe {true_label}s)")
         for layer in run.hidden_layers]
-    unit, sign, logit = computed.output_for(run, digit)
-    maps = computed.attributions(run_id, snapshot_count, example, unit, snapshot)
-    gradient, integrated = attribution_figures({name: sign * values for name, values in maps.items()}, logit)
+    maps = computed.attributions(run_id, snapshot_count, example, digit, snapshot)
+    gradient, integrated = attribution_figures(maps, run.output_for(digit).logit)
     return {
         "image": figures.digit_image(run.probe_images[example], height=260,
                                      title=f"Example #{example}: {'an' if true_label == 8 else 'a'} {true_label}",
@@ -132,8 +130,16 @@ def attribution_figures(maps: dict, logit: str):
                                      subtitle=f"x ⊙ ∂{logit}/∂x; the logit, not the probability")
     integrated = figures.field_heatmap(maps["integrated_gradients"], limit=limit, height=300, colorbar_title="attribution",
                                        title=f"Integrated gradients of logit {logit}",
-                                       subtitle=f"{IG_STEPS} steps, black baseline · Σ = {total:.3g} ≈ {logit}(x) − {logit}(0)")
+                                       subtitle=f"{IG_STEPS} steps, black baseline · Σ = {total:.3g} ≈ {logit_change(logit)}")
     return gradient, integrated
+
+
+def logit_change(logit: str) -> str:
+    """The change of the attributed logit from the black image to x, as completeness states it:
+    z₄(x) − z₄(0); a negated single logit reads z(0) − z(x), not −z(x) − −z(0)."""
+    if logit.startswith("−"):
+        return f"{logit[1:]}(0) − {logit[1:]}(x)"
+    return f"{logit}(x) − {logit}(0)"
 
 
 def register(app):

@@ -9,7 +9,6 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
-from app.runs import get_run
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -55,7 +54,7 @@ def active(state) -> bool:
 @computed.figure_cache
 def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: str, scale: str, order: str):
     """The mosaic (without a selection, so one cached figure serves every neuron) and its tile order."""
-    run = get_run(run_id)
+    run = computed.run_at(run_id, snapshot_count)
     fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, kind)
     neurons = np.arange(len(fields))
     if order == "focus":
@@ -94,9 +93,8 @@ def register(app):
         if not active(state):
             raise PreventUpdate
         run = computed.run_of(state)
-        count = state["snapshot_count"]
-        labels = run.snapshot_labels[:count]
-        marks = controls.snapshot_marks(labels, controls.finished_best(state, run))
+        count = run.snapshot_count
+        marks = controls.run_marks(run)
         snapshot = state["snapshot"]
         return (selected_mosaic(state, kind, scale, order), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot)

@@ -12,7 +12,7 @@ from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html, no_up
 from dash.exceptions import PreventUpdate
 
 from app import figures
-from app.runs import RunUnavailable, get_run
+from app.runs import RunUnavailable
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -38,6 +38,7 @@ METRICS = {
     "spread": ("spread (pixels)", "radius of gyration of p = |Δₜ| / Σ|Δₜ| on the 28×28 grid"),
     "blobs": ("blobs", "connected regions (8-connectivity) with |Δₜ| ≥ ½ max"),
 }
+SLIDER_MARKS = 4  # the field's slider is narrow: more marks would overlap
 ABLATION_MODES = {"mean": "mean-ablation (activation → its probe-set mean)",
                   "zero": "zero-ablation (activation → 0)"}
 
@@ -127,7 +128,7 @@ def field_subtitle(run, layer: str) -> dict[str, str]:
 
 def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) -> dict:
     """What the browser needs to scrub one neuron: fields, labels, base figure, titles."""
-    run = get_run(run_id)
+    run = computed.run_at(run_id, snapshot_count)
     payload = dict(computed.neuron_frames(run_id, snapshot_count, layer, neuron))
     # The browser fills in the field, limits and title of each frame; this is the frame around them.
     base = figures.field_heatmap(computed.unseen_as_nan(run, np.zeros((28, 28))), title="",
@@ -142,8 +143,8 @@ def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) ->
 def curve_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int, metric: str):
     table = computed.focus_curve(run_id, snapshot_count, layer, neuron)
     label, definition = METRICS[metric]
-    labels = get_run(run_id).snapshot_labels[:snapshot_count]
-    return figures.metric_curve(np.asarray(table[metric], dtype=float), labels, snapshot,
+    marks = controls.run_marks(computed.run_at(run_id, snapshot_count), most=SLIDER_MARKS)
+    return figures.metric_curve(table, metric, snapshot, marks=marks,
                                 title=f"{label.capitalize()} of neuron {neuron} over training",
                                 subtitle=definition, value_label=label)
 
@@ -155,12 +156,12 @@ def means_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snap
     best = None if np.isnan(row["best_digit"]) else int(row["best_digit"])
     return figures.class_means_figure(means, best_digit=best, selectivity=float(row["si"]),
                                       d_prime=float(row["d_prime"]), active_share=None if np.isnan(row["active_share"]) else float(row["active_share"]),
-                                      title=f"Class means at {get_run(run_id).snapshot_labels[snapshot]}")
+                                      title=f"Class means at {computed.run_at(run_id, snapshot_count).snapshot_labels[snapshot]}")
 
 
 @computed.figure_cache
 def top_figure(run_id: str, snapshot_count: int, layer: str, neuron: int, snapshot: int):
-    run = get_run(run_id)
+    run = computed.run_at(run_id, snapshot_count)
     indices, values = computed.top_examples(run_id, snapshot_count, layer, neuron, snapshot)
     captions = [f"{run.probe_labels[index]} · {value:.2f}" for index, value in zip(indices, values)]
     return figures.digit_gallery(
@@ -229,12 +230,11 @@ def register(app):
             run = computed.run_of(state)
         except RunUnavailable:
             raise PreventUpdate from None
-        count, layer = state["snapshot_count"], state["layer"]
-        key = f"{state['run']}|{count}|{layer}|{state['neuron']}"
+        count, layer = run.snapshot_count, state["layer"]
+        key = computed.key(*neuron_key(state))
         frames = no_update if key == loaded_key else frames_payload(*neuron_key(state))
         snapshot = snapshot_of(state)
-        labels = run.snapshot_labels[:count]
-        marks = controls.snapshot_marks(labels, controls.finished_best(state, run), most=4)
+        marks = controls.run_marks(run, most=SLIDER_MARKS)
         return (frames, key, max(count - 1, 0), marks, no_update if snapshot == slider_value else snapshot,
                 run.hidden_layers, layer, state["neuron"])
 
@@ -275,7 +275,7 @@ def register(app):
             raise PreventUpdate
         if layer != state["layer"]:
             return href(state, layer=layer, neuron=0), no_update
-        neuron = controls.whole_number_below(neuron, get_run(state["run"]).units(layer))
+        neuron = controls.whole_number_below(neuron, computed.run_of(state).units(layer))
         if neuron is None:
             return no_update, refuse_neuron(state)
         if neuron == state["neuron"]:
@@ -290,6 +290,6 @@ def ablation_shown(children) -> bool:
 
 def refuse_neuron(state) -> int:
     """Say which neuron numbers exist and put the shown neuron's number back in the box."""
-    units = get_run(state["run"]).units(state["layer"])
+    units = computed.run_of(state).units(state["layer"])
     return controls.refuse_number(f"{state['layer']} has neurons 0 to {units - 1}; still showing "
                                   f"neuron {state['neuron']}.", state["neuron"])

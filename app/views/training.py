@@ -8,6 +8,7 @@ from dash import Input, Output, dcc, html, no_update
 
 from app import theme
 from app.runs import RunUnavailable, get_info
+from neurons.runformat import finished_best
 
 VIEW = "training"
 LABEL = "Training"
@@ -26,9 +27,8 @@ class Curves:
 
 
 def curves_of(info) -> Curves:
-    best = info.manifest.get("best_snapshot")
-    snapshots = info.manifest["snapshots"]
-    best_epoch = snapshots[best].get("epoch") if isinstance(best, int) and 0 <= best < len(snapshots) else None
+    best = finished_best(info.manifest, info.status)
+    best_epoch = None if best is None else info.manifest["snapshots"][best].get("epoch")
     return Curves(info.run_id, info.history, best_epoch)
 
 

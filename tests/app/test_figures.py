@@ -4,6 +4,7 @@ import struct
 import zlib
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from app import figures, theme
@@ -81,6 +82,7 @@ def test_mosaic_maps_every_pixel_to_its_neuron_and_marks_the_selection(rng):
 
 def test_mosaic_per_tile_scaling_gives_each_tile_full_range(rng):
     fields = np.stack([rng.normal(size=(28, 28)), 100 * rng.normal(size=(28, 28))])
+    fields[:, :3, :] = np.nan  # never-inked pixels, as the app passes them
     figure = figures.mosaic_figure(fields, [0, 1], title="t", subtitle="s", per_tile=True, columns=2)
     image = np.asarray(figure.data[0].z, dtype=float)
     assert np.nanmax(np.abs(image[:, :28])) == pytest.approx(1.0)
@@ -111,20 +113,42 @@ def test_probability_bars_highlight_selected_digit_and_mark_truth():
     assert figures.probability_bars(probabilities, title="t", subtitle="s").layout.shapes == ()
 
 
+def curve_table(count: int) -> pd.DataFrame:
+    labels = ["init"] + [f"epoch {i}" for i in range(1, count)]
+    return pd.DataFrame({"label": labels, "focus": np.linspace(0, 1, count)})
+
+
 def test_metric_curve_marks_the_current_snapshot():
-    labels = ["init"] + [f"epoch {i}" for i in range(1, 10)]
-    values = np.linspace(0, 1, 10)
-    figure = figures.metric_curve(values, labels, 3, title="Focus", subtitle="Hoyer", value_label="focus")
-    assert list(figure.data[1].x) == [3] and figure.data[1].y[0] == pytest.approx(values[3])
+    table = curve_table(10)
+    marks = {0: "init", 4: "epoch 4", 9: "★ epoch 9"}
+    figure = figures.metric_curve(table, "focus", 3, marks=marks, title="Focus", subtitle="Hoyer", value_label="focus")
+    assert list(figure.data[1].x) == [3] and figure.data[1].y[0] == pytest.approx(table["focus"][3])
     assert figure.layout.shapes[0].x0 == 3
-    ticks = list(figure.layout.xaxis.tickvals)
-    assert ticks[0] == 0 and ticks[-1] == 9 and len(ticks) <= 6
-    assert figure.layout.xaxis.ticktext[0] == "init"
+    assert list(figure.layout.xaxis.tickvals) == [0, 4, 9]
+    assert list(figure.layout.xaxis.ticktext) == ["init", "epoch 4", "★ epoch 9"]
+    assert list(figure.data[0].customdata) == list(table["label"])
+
+
+def test_metric_curve_with_marks_from_a_longer_run_leaves_them_out():
+    """The live-run crash: the slider's marks (or labels) read from a run that had since grown
+    past the table. Values and labels now come in one table; marks beyond it are left out."""
+    figure = figures.metric_curve(curve_table(14), "focus", 20, marks={0: "init", 13: "epoch 13", 21: "epoch 21"},
+                                  title="Focus", subtitle="Hoyer", value_label="focus")
+    assert list(figure.layout.xaxis.tickvals) == [0, 13]
+    assert list(figure.data[1].x) == [13]
 
 
 def test_tick_positions_cover_both_ends():
     assert figures.tick_positions(3) == [0, 1, 2]
     assert figures.tick_positions(101)[0] == 0 and figures.tick_positions(101)[-1] == 100
+
+
+def test_tick_positions_prefer_epoch_boundaries():
+    """Two snapshots inside each epoch: ticks only at init and epoch ends, whose labels are short."""
+    boundaries = list(range(0, 31, 3))
+    ticks = figures.tick_positions(31, most=6, among=boundaries)
+    assert set(ticks) <= set(boundaries) and ticks[0] == 0 and ticks[-1] == 30
+    assert figures.tick_positions(5, among=[0]) == [0, 1, 2, 3, 4], "too few boundaries: every snapshot"
 
 
 def test_class_means_name_selectivity_and_best_digit():

@@ -55,7 +55,8 @@ def test_best_epoch_comes_from_the_best_snapshot():
     assert curves.best_epoch == 2
     assert summary_line(curves, {"accuracy": 0.912}) == (
         "Best epoch 2: validation accuracy 70.0% · test accuracy 91.2% (best snapshot, held-out test set)")
-    assert curves_of(RunInfo("a", manifest | {"best_snapshot": 7}, "completed")).best_epoch is None
+    assert curves_of(RunInfo("a", manifest | {"best_snapshot": None}, "completed")).best_epoch == 2
+    assert curves_of(RunInfo("a", manifest | {"best_snapshot": 1}, "running")).best_epoch is None
 
 
 def test_training_view_overlays_picked_runs(dash_duo, synthetic_run, app_port):

@@ -40,30 +40,23 @@ def test_snapshot_marks_star_the_best_snapshot_in_place_of_its_nearest_mark():
     assert controls.snapshot_marks(labels, best=12, most=6)[12] == "★ epoch 12"
 
 
-def test_a_live_run_has_no_best_mark_yet():
-    class Live:
-        manifest = {"best_snapshot": 3}
-    assert controls.finished_best({"status": "running"}, Live) is None
-    assert controls.finished_best({"status": "completed"}, Live) == 3
+def test_run_marks_sit_on_epoch_boundaries_and_star_a_finished_runs_best():
+    """Two snapshots inside each epoch: their long labels ("epoch 1 · step 67") overlapped."""
+    class TwoPerEpoch:
+        snapshot_labels = ["init"] + [label for epoch in range(1, 11) for label in
+                                      (f"epoch {epoch} · step 50", f"epoch {epoch}")]
+        epoch_snapshots = list(range(0, 21, 2))
+        best_snapshot = None
+    marks = controls.run_marks(TwoPerEpoch, most=6)
+    assert set(marks) <= set(TwoPerEpoch.epoch_snapshots) and "·" not in "".join(marks.values())
+    assert not any(text.startswith("★") for text in marks.values()), "a live run has no best yet"
+    TwoPerEpoch.best_snapshot = 14
+    assert controls.run_marks(TwoPerEpoch, most=6)[14] == "★ epoch 7"
 
 
 def test_example_defaults_to_the_first_probe_digit():
     assert controls.example_of(STATE) == 0
     assert controls.example_of(STATE | {"example": 7}) == 7
-
-
-class TenDigits:
-    output_units = 10
-
-
-class ZeroOrOne:
-    output_units = 1
-
-
-def test_output_for_names_the_logit_and_negates_class_0_of_a_single_sigmoid():
-    assert computed.output_for(TenDigits(), 4) == (4, 1.0, "z₄")
-    assert computed.output_for(ZeroOrOne(), 1) == (0, 1.0, "z")
-    assert computed.output_for(ZeroOrOne(), 0) == (0, -1.0, "−z")
 
 
 def test_plain_turns_figures_inside_containers_into_dicts():

@@ -36,17 +36,43 @@ def test_weights_stay_memory_mapped(synthetic_run):
     assert all(isinstance(array, np.memmap) for array in run._arrays.values())
 
 
-def test_snapshot_none_means_best_and_falls_back_to_last(synthetic_run):
+def test_snapshot_none_means_a_live_runs_newest_and_a_finished_runs_best(synthetic_run):
     path = synthetic_run(snapshots=4)
     writer = RunWriter.reopen(path)
     writer.set_best_snapshot(1)
     run = neurons.open_run(path)
-    assert run.best_snapshot == 1
+    assert run.status == "running" and run.best_snapshot is None and run.default_snapshot == 3
+    assert np.array_equal(run.receptive_field("dense_1", 2), run.receptive_field("dense_1", 2, snapshot=3))
+    writer.finish("completed")
+    run.refresh()
+    assert run.best_snapshot == run.default_snapshot == 1
     assert np.array_equal(run.receptive_field("dense_1", 2), run.receptive_field("dense_1", 2, snapshot=1))
     writer.set_best_snapshot(None)
+    writer.save_manifest()
     run.refresh()
-    assert run.best_snapshot == 3
+    assert run.best_snapshot == 3, "a finished run without a recorded best ended on its last snapshot"
     assert np.array_equal(run.forward(run.probe_images[:3]), run.forward(run.probe_images[:3], snapshot=3))
+
+
+def test_upto_is_the_run_as_it_was_at_that_count(synthetic_run):
+    """A live run grows under its reader: a view made by upto() keeps every answer at its count."""
+    path = synthetic_run(snapshots=3, status="running")
+    run = neurons.open_run(path)
+    view = run.upto(2)
+    writer = RunWriter.reopen(path)
+    writer.append_snapshot(_random_keras_weights(writer.manifest["layers"], seed=6), label="epoch 3", epoch=3, step=0)
+    run.refresh()
+    assert run.snapshot_count == 4 and view.snapshot_count == 2
+    assert view.snapshot_labels == ["init", "epoch 1"] and view.default_snapshot == 1
+    assert len(view.receptive_fields("dense_2", 0)) == len(view.focus_curve("dense_2", 0)) == 2
+    assert list(view.focus_curve("dense_1", 3)["label"]) == view.snapshot_labels
+    np.testing.assert_array_equal(view.receptive_fields("dense_1", 3), run.receptive_fields("dense_1", 3)[:2])
+    with pytest.raises(ValueError, match="snapshot 2 does not exist: this run has 2 snapshots"):
+        view.focus_table("dense_1", 2)
+    with pytest.raises(ValueError, match="0 to 4 snapshots"):
+        run.upto(5)
+    with pytest.raises(ValueError, match="stays as it was"):
+        view.refresh()
 
 
 def test_refresh_reports_new_snapshots_only(synthetic_run):
@@ -106,7 +132,7 @@ def _random_keras_weights(layers, seed):
     (lambda run: run.receptive_field("dense_1", 0, snapshot=4), "snapshot 4 does not exist"),
     (lambda run: run.receptive_field("dense_1", 0, kind="grad"), "kind must be one of"),
     (lambda run: run.focus_table("dense_1", snapshot=-1), "snapshot -1 does not exist"),
-    (lambda run: run.digit_chain(10), "digit 10 is not an output"),
+    (lambda run: run.digit_chain(10), "digit 10 is not a class of this run; choose 0–9"),
     (lambda run: run.digit_chain(1, mode="gated"), "mode must be one of"),
     (lambda run: run.digit_chain(1, mode="raw", example=0), "no example form"),
     (lambda run: run.gradient_x_input(200, 1), "example 200 does not exist"),
@@ -126,10 +152,17 @@ def test_bad_arguments_raise_clear_value_errors(synthetic_run, call, message):
         call(run)
 
 
-def test_binary_digit_must_be_the_single_output(synthetic_run):
-    run = neurons.open_run(synthetic_run(outputs=1))
-    with pytest.raises(ValueError, match=r"choose 0 \(the single output\)"):
-        run.digit_chain(1)
+def test_binary_digits_are_the_classes_and_0_reads_the_negated_output(synthetic_run):
+    """One meaning of "digit" everywhere: digit 1 reads the single logit z, digit 0 reads −z."""
+    run = neurons.open_run(synthetic_run(outputs=1, batchnorm=False))
+    with pytest.raises(ValueError, match="digit 2 is not a class of this run; choose 0–1"):
+        run.digit_chain(2)
+    one, zero = run.digit_chain(1), run.digit_chain(0)
+    for part in one:
+        np.testing.assert_array_equal(zero[part], -one[part])
+    np.testing.assert_array_equal(run.gradient_x_input(3, 0), -run.gradient_x_input(3, 1))
+    np.testing.assert_array_equal(run.integrated_gradients(3, 0), -run.integrated_gradients(3, 1))
+    assert (run.output_for(0).logit, run.output_for(1).logit) == ("−z", "z")
 
 
 def test_run_without_snapshots_opens_but_refuses_snapshot_calls(synthetic_run):

@@ -9,8 +9,8 @@ import pytest
 
 from conftest import dense_layers, random_weights, write_synthetic_run
 from neurons.runformat import (
-    BrokenRun, RunWriter, check_run, effective_status, list_runs, open_arrays, read_manifest,
-    run_path, validate_run_id, verify_snapshot,
+    BrokenRun, RunWriter, check_run, effective_status, finished_best, list_runs, open_arrays,
+    opening_snapshot, read_manifest, run_path, validate_run_id, verify_snapshot,
 )
 
 
@@ -196,3 +196,15 @@ def test_run_whose_writer_died_on_this_machine_is_interrupted_at_once(tmp_path):
     dead = dict(manifest, pid=2 ** 22 + 12345)
     assert effective_status(dead) == "interrupted"
     assert effective_status(dict(dead, host="another-machine")) == "running"
+
+
+def test_the_opening_snapshot_is_a_finished_runs_best_and_a_live_runs_newest():
+    """The one rule (docs/interpretation.md, "Which snapshot a view opens on")."""
+    manifest = {"snapshots": [{"index": index} for index in range(5)], "best_snapshot": 2}
+    assert (finished_best(manifest, "completed"), opening_snapshot(manifest, "completed")) == (2, 2)
+    assert (finished_best(manifest, "interrupted"), opening_snapshot(manifest, "interrupted")) == (2, 2)
+    assert (finished_best(manifest, "running"), opening_snapshot(manifest, "running")) == (None, 4)
+    without_best = manifest | {"best_snapshot": None}
+    assert opening_snapshot(without_best, "completed") == 4, "no recorded best: the run ended on its last"
+    empty = {"snapshots": [], "best_snapshot": None}
+    assert finished_best(empty, "completed") is None and opening_snapshot(empty, "running") is None

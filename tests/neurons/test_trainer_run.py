@@ -65,10 +65,12 @@ def test_binary_run_answers_every_call_for_its_single_output(trainer_runs):
     logits = run.forward(run.probe_images)[:, 0]
     assert logits[ones].mean() > 0 > logits[~ones].mean()
     assert set(run.digit_chain(0)) == {"dense_1", "dense_2", "pixels"}
+    np.testing.assert_array_equal(run.digit_chain(0)["pixels"], -run.digit_chain(1)["pixels"])
     assert run.selectivity("dense_2").shape == (15, 6)
     assert run.selectivity("dense_2")["active_share"].isna().all(), "sigmoid neurons are never silent"
     assert run.generalized_digit(1)["logits"][0] > 0 > run.generalized_digit(0)["logits"][0]
     gain = run.forward(run.probe_images[:1])[0, 0] - run.forward(np.zeros((1, 784)))[0, 0]
-    assert run.integrated_gradients(0, 0).sum() == pytest.approx(gain, rel=0.01)
+    assert run.integrated_gradients(0, 1).sum() == pytest.approx(gain, rel=0.01)
+    assert run.integrated_gradients(0, 0).sum() == pytest.approx(-gain, rel=0.01), "digit 0 reads −z"
     result = run.ablate("dense_2", [0, 1, 2], mode="zero")
     assert list(result["per_class"].index) == [0, 1]
