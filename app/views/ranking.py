@@ -62,6 +62,7 @@ FIELD_DEFINITION = ("The learned change Δₜ = RFₜ − RF₀ of the neuron's 
 DEFAULT_SORT = "focus"
 PAGE_SIZE = 10
 ROW_HEIGHT = 44  # a 38-pixel thumbnail and its margin
+GRID_HEIGHT = 88 + PAGE_SIZE * ROW_HEIGHT + 42  # headers and filter row, a page of rows, the pager
 # A neuron that fires on almost no digit has barely learned: its Δₜ is mostly optimiser noise, which
 # can look focused and top the ranking. Such neurons are filtered out at first (visibly, in the
 # filter row), so the ranking opens on neurons that take part.
@@ -95,10 +96,13 @@ def body():
                            "suppressFloatingFilterButton": True, "suppressHeaderFilterButton": True,
                            "suppressHeaderMenuButton": True, "type": "numericColumn",
                            "sortingOrder": ["desc", "asc", None]},
+            # A fixed height that fits one page of PAGE_SIZE rows: a longer page scrolls inside the
+            # grid, which then draws only the rows in view (1,024 rows stay smooth).
+            style={"height": f"{GRID_HEIGHT}px"},
             dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
-                             "paginationPageSizeSelector": [10, 25, 50, 100], "domLayout": "autoHeight",
-                             "rowHeight": ROW_HEIGHT, "floatingFiltersHeight": 36, "enableFilterHandlers": True, "tooltipShowDelay": 300, "suppressCellFocus": True,
-                             "animateRows": False},
+                             "paginationPageSizeSelector": [PAGE_SIZE, 25, 50, 100], "rowHeight": ROW_HEIGHT,
+                             "floatingFiltersHeight": 36, "enableFilterHandlers": True, "tooltipShowDelay": 300,
+                             "suppressCellFocus": True, "animateRows": False},
         ),
         dcc.Store(id="ranking-filtered-for"),
     ], className="nl-ranking-table")

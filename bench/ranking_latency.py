@@ -1,0 +1,191 @@
+"""Browser-side filter and sort latency of the ranking grid on a 1,024-neuron layer (target: p95 ≤ 100 ms).
+
+Serves the dashboard on a synthetic run whose first hidden layer has 1,024 neurons (64 of them never
+fire, so the default dead-neuron filter has work to do), opens the ranking view in headless
+Chromium and, in the page, reads performance.now() when a key goes down in a filter box or a column
+header is clicked (the click event: a sort starts on release), and again once the grid has
+re-filtered or re-sorted (AG Grid's
+modelUpdated), its first shown row on the page shows the row the grid's model puts first, and the
+browser has painted: one round trip of a user's filter or sort, everything included.
+
+Cases: typing in the focus filter (each key changes the filter: backspace, then a digit), and
+clicking column headers, each with 10 and with 100 rows a page. Afterwards the grid must hold the
+rows the last filter keeps and show the largest value of the last sorted column first, or the
+benchmark fails.
+
+    python -m bench.ranking_latency [--steps 40] [--port 8138]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+from app.views import ranking
+from bench.app_latency import percentile
+from bench.browser import browser, serve, text_of, wait_until
+
+TARGET_MS = 100.0
+RUN_ID = "ranking-bench"
+UNITS = 1024
+SILENT = tuple(range(0, UNITS, 16))
+SORTED_COLUMNS = ["si", "d_prime", "effective_pixels", "top20_share", "spread", "blobs", "focus"]
+INSTRUMENT = """
+const api = dash_ag_grid.getApi('ranking-table');
+window.__grid = {start: null, samples: []};
+const begin = () => { window.__grid.start = performance.now(); };
+document.addEventListener('keydown', begin, true);
+document.addEventListener('click', begin, true);
+const grid = document.getElementById('ranking-table');
+function shown() {
+    const first = api.paginationGetCurrentPage() * api.paginationGetPageSize();
+    const node = api.getDisplayedRowAtIndex(first);
+    if (!node) return grid.querySelector('.ag-center-cols-container .ag-row') === null;
+    const cell = grid.querySelector(`.ag-row[row-index='${first}'] [col-id='neuron']`);
+    return cell !== null && cell.textContent === String(node.data.neuron);
+}
+function finish() {
+    if (!shown()) { requestAnimationFrame(finish); return; }
+    // The frame after the one that shows it: the browser has painted the new rows by then.
+    requestAnimationFrame(() => setTimeout(() => {
+        const timing = window.__grid;
+        if (timing.start !== null) { timing.samples.push(performance.now() - timing.start); timing.start = null; }
+    }, 0));
+}
+api.addEventListener('modelUpdated', () => requestAnimationFrame(finish));
+"""
+GRID = "return dash_ag_grid.getApi('ranking-table')"  # the page's grid, for reading its model
+
+
+def samples_of(driver) -> list[float]:
+    return driver.execute_script("return window.__grid.samples;")
+
+
+def timed(driver, action, settle: float = 0.0) -> None:
+    """Do one user action and wait until the page has timed it (and `settle` seconds more, for an
+    action of several keys)."""
+    before = len(samples_of(driver))
+    action()
+    wait_until(lambda: len(samples_of(driver)) > before, timeout=10)
+    time.sleep(settle)
+
+
+def filter_steps(driver, steps: int) -> tuple[list[float], float]:
+    """Type in the focus filter, one key a step, each changing the filter; the milliseconds per
+    step and the threshold the box ends on."""
+    box = driver.find_element(By.CSS_SELECTOR, "#ranking-table .ag-floating-filter[col-id='focus'] input")
+    box.click()
+    timed(driver, lambda: box.send_keys(">0.1"), settle=0.5)
+    first = len(samples_of(driver))
+    digit = 1
+    for step in range(steps):
+        if step % 2 == 0:
+            timed(driver, lambda: box.send_keys(Keys.BACKSPACE))  # ">0.3" -> ">0.": focus > 0
+        else:
+            digit = digit % 5 + 1
+            timed(driver, lambda: box.send_keys(str(digit)))
+    return samples_of(driver)[first:], float(box.get_attribute("value").lstrip(">"))
+
+
+def clear_filter(driver) -> None:
+    box = driver.find_element(By.CSS_SELECTOR, "#ranking-table .ag-floating-filter[col-id='focus'] input")
+    box.send_keys(Keys.CONTROL + "a")
+    timed(driver, lambda: box.send_keys(Keys.BACKSPACE))
+
+
+def sort_steps(driver, steps: int) -> tuple[list[float], str]:
+    """Click column headers, a new one each step (each sorts highest first); the milliseconds per
+    step and the column sorted last."""
+    first = len(samples_of(driver))
+    for step in range(steps):
+        column = SORTED_COLUMNS[step % len(SORTED_COLUMNS)]
+        header = driver.find_element(By.CSS_SELECTOR, f"#ranking-table .ag-header-cell[col-id='{column}'] "
+                                                      ".ag-header-cell-label")
+        timed(driver, header.click)
+    return samples_of(driver)[first:], column
+
+
+def report(name: str, samples: list[float]) -> bool:
+    p95 = percentile(samples, 0.95)
+    verdict = p95 <= TARGET_MS
+    print(f"{name:<28} n {len(samples):>3}  median {statistics.median(samples):6.1f} ms  p95 {p95:6.1f} ms  "
+          f"max {max(samples):6.1f} ms  p95/target {p95 / TARGET_MS:4.2f}  {'OK' if verdict else 'OVER TARGET'}")
+    return verdict
+
+
+def shown_table(table):
+    """The metrics as the grid holds them (rounded to the places shown), default filter applied."""
+    rounded = table.round({key: column.places for key, column in ranking.COLUMNS.items() if column.decimals})
+    return rounded[rounded["active_share"] >= ranking.QUIET_SHARE]
+
+
+def rows_right(driver, table, threshold: float) -> bool:
+    expected = int((shown_table(table)["focus"] > threshold).sum())
+    return driver.execute_script(f"{GRID}.getDisplayedRowCount();") == expected
+
+
+def order_right(driver, table, column: str) -> bool:
+    first = driver.execute_script(f"{GRID}.getDisplayedRowAtIndex(0).data[arguments[0]];", column)
+    return bool(np.isclose(first, shown_table(table)[column].max()))
+
+
+def loads() -> str:
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def run_benchmark(data_dir: Path, port: int, steps: int) -> bool:
+    from neurons import open_run
+
+    run = open_run(data_dir / "runs" / RUN_ID)
+    snapshot = run.snapshot_count - 1
+    table = run.focus_table("dense_1", snapshot).join(run.selectivity("dense_1", snapshot))
+    server = serve(data_dir, port)
+    driver = browser()
+    try:
+        driver.get(f"http://127.0.0.1:{port}/?run={RUN_ID}&view=ranking&layer=dense_1&snapshot={snapshot}")
+        wait_until(lambda: f"{UNITS} neurons of dense_1" in text_of(driver, "ranking-caption"), timeout=120)
+        wait_until(lambda: driver.execute_script(f"{GRID}.getDisplayedRowCount();") == len(shown_table(table)))
+        driver.execute_script(INSTRUMENT)
+        print(f"run {RUN_ID}: layer dense_1 with {UNITS} neurons ({len(SILENT)} silent, filtered out at first); "
+              f"Chromium headless, {steps} steps a case; load average {loads()}")
+        verdicts = []
+        for page_size in (10, 100):
+            driver.execute_script(f"{GRID}.setGridOption('paginationPageSize', arguments[0]);", page_size)
+            samples, threshold = filter_steps(driver, steps)
+            verdicts.append(report(f"filter, {page_size} rows a page", samples))
+            verdicts.append(rows_right(driver, table, threshold))
+            clear_filter(driver)
+            samples, column = sort_steps(driver, steps)
+            verdicts.append(report(f"sort, {page_size} rows a page", samples))
+            verdicts.append(order_right(driver, table, column))
+        print("grid after the steps:", "the expected rows and order" if all(verdicts[1::2]) else "WRONG ROWS OR ORDER")
+        print(f"load average after: {loads()}")
+        return all(verdicts)
+    finally:
+        driver.quit()
+        server.shutdown()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.ranking_latency", description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=40, help="filter keys and sort clicks per case")
+    parser.add_argument("--port", type=int, default=8138)
+    args = parser.parse_args(argv)
+    from tests.conftest import write_synthetic_run
+
+    with tempfile.TemporaryDirectory() as folder:
+        write_synthetic_run(folder, RUN_ID, units=(UNITS, 64), snapshots=3, probe_size=1000, batchnorm=False,
+                            silent=SILENT)
+        return 0 if run_benchmark(Path(folder), args.port, args.steps) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
