@@ -18,7 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from neurons import ablation, attribution, chains, checks, fields, focus, outputs, selectivity
+from neurons import (ablation, attribution, chains, checks, exports, fields, focus, importance, logit_effects, maximize,
+                     noise_baseline, outputs, responses, selectivity)
+from neurons.activations import activate
 from neurons.forward import Trace, as_inputs, forward
 from neurons.memo import Memo, freeze
 from neurons.network import load_blocks, layer_specs, scale_shift
@@ -31,6 +33,13 @@ OUTPUT_KEY = "logits"
 MAX_IG_STEPS = 4096
 # Bound on the weights read at once when expanding one deeper neuron over many snapshots.
 CHUNK_BYTES = 32 * 2 ** 20
+# Bounds on the neuron page's arguments (issue 11), so that no call can run for minutes.
+MAX_BINS = 500
+MAX_PER_BAND = 100
+MAX_CORRELATED = 100
+MAX_MAXIMIZE_STEPS = 5000
+MAX_SEEDS = 32
+FOCUS_BASES = ("change", "responds_to")
 
 
 def _stamp(path: Path):
@@ -66,6 +75,7 @@ class Run:
         self._layer_fields = Memo(8)
         self._focus_tables = Memo(32)
         self._neuron_fields = Memo(16)
+        self._page_results = Memo(64)
         self._lock = threading.Lock()
         self._frozen = False
         if self._manifest["snapshots"]:
@@ -83,6 +93,18 @@ class Run:
     @property
     def snapshot_count(self) -> int:
         return len(self._manifest["snapshots"])
+
+    @property
+    def has_initialisation(self) -> bool:
+        """Whether snapshot 0 is the initialisation (epoch 0, step 0). A run imported from model
+        files has none unless an epoch-0 file was given: its RF_0 is then taken as zero, so its
+        learned change is the weights themselves (docs/interpretation.md, "Receptive fields")."""
+        first = self._manifest["snapshots"][:1]
+        return not first or (first[0].get("epoch"), first[0].get("step")) == (0, 0)
+
+    def _learned_change(self, rows: np.ndarray, initial: np.ndarray) -> np.ndarray:
+        """Δ_t = RF_t − RF_0, with RF_0 = 0 for a run without an initialisation snapshot."""
+        return fields.learned_change(rows, initial if self.has_initialisation else np.zeros_like(initial))
 
     @property
     def snapshot_labels(self) -> list[str]:
@@ -186,7 +208,7 @@ class Run:
                 before.get("crc32") != after.get("crc32") for before, after in zip(old, new))
             if rewritten:  # a resumed run truncated and rewrote snapshots
                 for memo in (self._blocks, self._probe_traces, self._layer_fields,
-                             self._focus_tables, self._neuron_fields):
+                             self._focus_tables, self._neuron_fields, self._page_results):
                     memo.clear()
             self._manifest, self._arrays, self._stamp = manifest, arrays, stamp
         if new and self._probe is None:
@@ -217,7 +239,7 @@ class Run:
         snapshot = self._snapshot(snapshot)
         kind = self._choice("kind", kind, FIELD_KINDS)
         return fields.as_images(
-            _of_kind(lambda at: self._field_row(position, neuron, at), snapshot, kind))
+            _of_kind(lambda at: self._field_row(position, neuron, at), snapshot, kind, self._learned_change))
 
     def receptive_fields(self, layer: str, neuron: int, kind: str = "weights") -> np.ndarray:
         """(snapshot_count, 28, 28): one neuron's field at every snapshot, for scrubbing."""
@@ -226,7 +248,7 @@ class Run:
         kind = self._choice("kind", kind, FIELD_KINDS)
         rows = self._neuron_rows(position, neuron)
         if kind == "change":
-            rows = fields.learned_change(rows, rows[:1])
+            rows = self._learned_change(rows, rows[:1])
         elif kind == "step":
             rows = fields.step_changes(rows)
         return fields.as_images(rows)
@@ -237,7 +259,8 @@ class Run:
         snapshot = self._snapshot(snapshot)
         kind = self._choice("kind", kind, FIELD_KINDS)
         return fields.as_images(
-            _of_kind(lambda at: self._layer_rows(position, at).astype(np.float64), snapshot, kind))
+            _of_kind(lambda at: self._layer_rows(position, at).astype(np.float64), snapshot, kind,
+                     self._learned_change))
 
     def focus_table(self, layer: str, snapshot: int | None = None) -> pd.DataFrame:
         """One row per neuron (index "neuron"): focus, effective_pixels, top20_share, spread, blobs of Δ_t."""
@@ -250,7 +273,7 @@ class Run:
         with each snapshot's label in column "label", read with the metrics so they always agree."""
         position = self._position(layer, allow_output=True)
         rows = self._neuron_rows(position, self._neuron(position, neuron))
-        table = focus.focus_frame(fields.learned_change(rows, rows[:1]), self.live_pixels)
+        table = focus.focus_frame(self._learned_change(rows, rows[:1]), self.live_pixels)
         table.index.name = "snapshot"
         table.insert(0, "label", self.snapshot_labels)
         return table
@@ -335,6 +358,174 @@ class Run:
                                  self.classes, position, neurons, mode, self._probe_trace(snapshot))
         return {"layer": layer, "neurons": neurons, "mode": mode, "snapshot": snapshot, **result}
 
+    # ---- the neuron page: what a neuron responds to and does (issue 11) ----------------------
+    # Definitions: docs/interpretation.md, "What a neuron responds to" to "Noise baselines".
+    def responds_to(self, layer: str, neuron: int, snapshot: int | None = None) -> np.ndarray:
+        """(28, 28): the activation-weighted mean of the probe digits minus their plain mean."""
+        activations = self._neuron_activations(layer, neuron, snapshot)
+        return fields.as_images(responses.responds_to(self._probe_inputs(), activations))
+
+    def responds_to_frames(self, layer: str, neuron: int) -> np.ndarray:
+        """(snapshot_count, 28, 28): `responds_to` at every snapshot, for scrubbing."""
+        position = self._position(layer)
+        neuron = self._neuron(position, neuron)
+        if not self.snapshot_count:
+            raise ValueError("this run has no snapshots yet")
+        return fields.as_images(responses.responds_to(self._probe_inputs(), self._activations_over_snapshots(position, neuron)))
+
+    def layer_responds_to(self, layer: str, snapshot: int | None = None) -> np.ndarray:
+        """(units, 28, 28): `responds_to` of every neuron of a layer at one snapshot."""
+        activations = self._probe_activations(layer, snapshot)
+        return fields.as_images(responses.responds_to(self._probe_inputs(), activations))
+
+    def activation_histogram(self, layer: str, neuron: int, snapshot: int | None = None,
+                             bins: int = responses.DEFAULT_BINS) -> pd.DataFrame:
+        """One row per bin: `left`, `right` edges and the count of each class (columns `run.classes`);
+        `attrs["silent_share"]`: the share of probe digits with h = 0."""
+        bins = _whole_number("bins", bins, 1, MAX_BINS)
+        activations = self._neuron_activations(layer, neuron, snapshot)
+        table = responses.activation_histogram(activations, self.probe_labels, self.classes, bins)
+        table.attrs["silent_share"] = responses.silent_share(activations)
+        return table
+
+    def exemplars(self, layer: str, neuron: int, snapshot: int | None = None,
+                  bands=responses.DEFAULT_BANDS, per_band: int = responses.DEFAULT_PER_BAND) -> pd.DataFrame:
+        """Probe digits per activation-quantile band: rows band_low, band_high, rank, example, label,
+        activation; `per_band` per band at evenly spaced ranks, highest first."""
+        per_band = _whole_number("per_band", per_band, 1, MAX_PER_BAND)
+        return responses.exemplars(self._neuron_activations(layer, neuron, snapshot), self.probe_labels,
+                                   tuple(tuple(band) for band in bands), per_band)
+
+    def logit_effects(self, layer: str, neuron: int, snapshot: int | None = None) -> pd.DataFrame:
+        """One row per digit (index "digit"): weight (logit per unit of h), weights_path and measured
+        (the logit change when the neuron fires, by the weights with gates open, and by mean-ablation
+        over its top 10% of probe digits); column "logit" names the logit each digit reads."""
+        position = self._position(layer)
+        neuron = self._neuron(position, neuron)
+        snapshot = self._snapshot(snapshot)
+        effects = logit_effects.logit_effects(self._blocks_at(snapshot), self._probe_trace(snapshot), position, neuron)
+        rows = [self.output_for(digit) for digit in self.classes]
+        table = pd.DataFrame([effects.loc[row.unit] * row.sign for row in rows],
+                             index=pd.Index(self.classes, name="digit"))
+        table["logit"] = [row.logit for row in rows]
+        return table
+
+    def correlated_neurons(self, layer: str, neuron: int, snapshot: int | None = None,
+                           k: int = responses.DEFAULT_CORRELATED) -> pd.DataFrame:
+        """Rows layer, neuron, r: the k neurons with the largest |Pearson r| in this and each adjacent
+        hidden layer, over the probe set."""
+        position = self._position(layer)
+        neuron = self._neuron(position, neuron)
+        k = _whole_number("k", k, 1, MAX_CORRELATED)
+        trace = self._probe_trace(self._snapshot(snapshot))
+        nearby = {self.hidden_layers[at]: trace.post[at]
+                  for at in range(max(position - 1, 0), min(position + 2, len(self.hidden_layers)))}
+        return responses.most_correlated(trace.post[position][:, neuron], nearby, k, exclude=(layer, neuron))
+
+    def maximize(self, layer: str, neuron: int, snapshot: int | None = None,
+                 steps: int = maximize.DEFAULT_STEPS, seeds: int = maximize.DEFAULT_SEEDS) -> dict:
+        """Activation maximisation from `seeds` noise images: {"images": (seeds, 28, 28) in [0, 1],
+        "activations": h reached by each, "best_example": the probe digit with the highest h,
+        "best_activation": its h, "snapshot"}."""
+        position = self._position(layer)
+        neuron = self._neuron(position, neuron)
+        steps = _whole_number("steps", steps, 1, MAX_MAXIMIZE_STEPS)
+        seeds = _whole_number("seeds", seeds, 1, MAX_SEEDS)
+        snapshot = self._snapshot(snapshot)
+        blocks = self._blocks_at(snapshot)
+        pre = forward(maximize.blocks_up_to(blocks, position), self._probe_inputs()).logits[:, neuron]
+        spread = float(pre.std()) or 1.0
+        result = maximize.maximize(blocks, position, neuron, self.live_pixels, spread, steps, seeds)
+        probe = self._probe_trace(snapshot).post[position][:, neuron]
+        best = int(np.argmax(probe))
+        return {"images": fields.as_images(result["images"]), "activations": result["activations"],
+                "best_example": best, "best_activation": float(probe[best]), "snapshot": snapshot}
+
+    def importance(self, layer: str, snapshot: int | None = None, mode: str = "mean") -> pd.DataFrame:
+        """One row per neuron (index "neuron"): importance, the probe accuracy drop when it alone
+        is ablated (mean- or zero-ablation)."""
+        position = self._position(layer)
+        mode = self._choice("mode", mode, ablation.MODES)
+        snapshot = self._snapshot(snapshot)
+
+        def compute():
+            drops = self._layer_ablation(position, snapshot, mode).importance()
+            return pd.DataFrame({"importance": drops}, index=pd.RangeIndex(len(drops), name="neuron"))
+        return self._page_results.get(("importance", position, snapshot, mode), compute)
+
+    def ablation_curve(self, layer: str, order: str = "importance", snapshot: int | None = None,
+                       mode: str = "mean") -> pd.DataFrame:
+        """Probe accuracy as the layer's neurons are ablated cumulatively in `order` (importance,
+        selectivity or random): rows m = 0 … units (index "ablated"), columns neuron, accuracy."""
+        order = self._choice("order", order, importance.ORDERS)
+        position = self._position(layer)
+        mode = self._choice("mode", mode, ablation.MODES)
+        snapshot = self._snapshot(snapshot)
+        sequence = importance.ablation_order(
+            order, importance=self.importance(layer, snapshot, mode)["importance"].to_numpy()
+            if order == "importance" else None,
+            selectivity_index=self.selectivity(layer, snapshot)["si"].to_numpy() if order == "selectivity" else None,
+            units=self._specs[position].units)
+        return importance.curve_frame(sequence, self._layer_ablation(position, snapshot, mode).curve(sequence))
+
+    def focus_above_noise(self, layer: str, snapshot: int | None = None, basis: str = "change") -> pd.DataFrame:
+        """One row per neuron: the five focus metrics of its learned change (basis "change") or of
+        its responds-to picture ("responds_to"), each with `<metric>_noise_mean`, `_noise_sd`, `_z`."""
+        position = self._position(layer)
+        basis = self._choice("basis", basis, FOCUS_BASES)
+        snapshot = self._snapshot(snapshot)
+
+        def compute():
+            if basis == "change":
+                pictures = self._learned_change(self._layer_rows(position, snapshot).astype(np.float64),
+                                                self._layer_rows(position, 0))
+            else:
+                pictures = self.layer_responds_to(layer, snapshot)
+            gaussian = self._page_results.get("gaussian baseline",
+                                              lambda: noise_baseline.gaussian_baseline(self.live_pixels))
+            table = noise_baseline.above_noise(pictures, self.live_pixels, gaussian)
+            table.index.name = "neuron"
+            return table
+        return self._page_results.get(("noise", position, snapshot, basis), compute)
+
+    def _neuron_activations(self, layer: str, neuron: int, snapshot: int | None) -> np.ndarray:
+        position = self._position(layer)
+        return self._probe_activations(layer, snapshot)[:, self._neuron(position, neuron)]
+
+    def _activations_over_snapshots(self, position: int, neuron: int) -> np.ndarray:
+        """(N, snapshot_count): one neuron's activations over the probe set at every snapshot."""
+        inputs = self._probe_inputs()
+        if position == 0:
+            count = self.snapshot_count
+            spec = self._specs[0]
+            bias = np.asarray(self._arrays[f"{spec.name}.bias"][:count, neuron], np.float32)
+            rows = self._neuron_rows(0, neuron).astype(np.float32)
+            return activate(spec.activation, inputs @ rows.T + bias)
+        return np.stack([self._probe_trace(at).post[position][:, neuron]
+                         for at in range(self.snapshot_count)], axis=1)
+
+    def _layer_ablation(self, position: int, snapshot: int, mode: str) -> importance.LayerAblation:
+        return importance.LayerAblation(self._blocks_at(snapshot), self._probe_trace(snapshot),
+                                        self.probe_labels, self.classes, position, mode)
+
+    # ---- taking results away (issue 16: neurons.exports) --------------------------------------
+    def animation(self, layer: str, neuron: int, path, kind: str = "change") -> int:
+        """Write one neuron's field at every snapshot as a looping GIF to `path` (or a binary file):
+        a frame per snapshot, named by its label, colour limits fixed over all frames, never-inked
+        pixels grey. Returns the number of frames."""
+        frames = self.receptive_fields(layer, neuron, kind=kind)
+        what = {"weights": "weights", "step": "change since the snapshot before",
+                "change": "learned change" if self.has_initialisation else "weights (no init snapshot)"}[kind]
+        return exports.write_animation(frames, self.snapshot_labels, path, live=self.live_pixels,
+                                       title=f"{layer} · neuron {neuron} · {what}")
+
+    def save_fields(self, layer: str, neuron: int, path) -> None:
+        """Write one neuron's fields at every snapshot — weights, learned change, step change, each
+        (snapshots, 28, 28) — with the snapshot labels and live-pixel mask, as an .npz."""
+        exports.write_fields(path, **{kind: self.receptive_fields(layer, neuron, kind=kind) for kind in FIELD_KINDS},
+                             labels=self.snapshot_labels, live=self.live_pixels, layer=layer, neuron=neuron,
+                             run_id=self.run_id)
+
     # ---- reading and caching -----------------------------------------------------------------
     def _load_probe(self):
         if self._probe is None:
@@ -413,8 +604,8 @@ class Run:
         return self._layer_fields.get((position, snapshot), compute)
 
     def _compute_focus(self, position: int, snapshot: int) -> pd.DataFrame:
-        change = fields.learned_change(self._layer_rows(position, snapshot).astype(np.float64),
-                                       self._layer_rows(position, 0))
+        change = self._learned_change(self._layer_rows(position, snapshot).astype(np.float64),
+                                      self._layer_rows(position, 0))
         table = focus.focus_frame(change, self.live_pixels)
         table.index.name = "neuron"
         return table
@@ -461,11 +652,17 @@ class Run:
         return checks.choice(name, value, allowed)
 
 
-def _of_kind(rows_at, snapshot: int, kind: str) -> np.ndarray:
-    """The fields `rows_at(snapshot)` as weights, change since snapshot 0, or step from the one before."""
+def _of_kind(rows_at, snapshot: int, kind: str, learned_change) -> np.ndarray:
+    """The fields `rows_at(snapshot)` as weights, `learned_change` since snapshot 0, or step from the one before."""
     current = rows_at(snapshot)
     if kind == "change":
-        return fields.learned_change(current, rows_at(0))
+        return learned_change(current, rows_at(0))
     if kind == "step":
         return current - rows_at(max(snapshot - 1, 0))
     return current
+
+
+def _whole_number(name: str, value, low: int, high: int) -> int:
+    if not checks.is_int(value) or not low <= value <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, got {checks.shown(value)}")
+    return int(value)

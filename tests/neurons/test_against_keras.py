@@ -164,3 +164,31 @@ def test_every_supported_activation_matches_keras(tmp_path, activation):
     for example in range(4):
         np.testing.assert_allclose(run.digit_chain(3, example=example)["pixels"].ravel(), gradients[example],
                                    atol=TOLERANCE, rtol=TOLERANCE)
+
+
+@pytest.mark.parametrize("preset", list(ARCHITECTURES))
+def test_the_dream_objective_gradient_is_tf_gradient_tape(preset_runs, preset):
+    """J(x) = a_k(x)/σ − (λ₂/2)‖x‖² − (λ_TV/2)·TV(x), its gradient from the core's chain against TF."""
+    import keras
+    import tensorflow as tf
+    from neurons import maximize
+    run, model, snapshots, _, _ = preset_runs[preset]
+    set_keras_weights(model, snapshots[1])
+    images = np.random.default_rng(5).random((3, 784)).astype(np.float32)
+    for position, layer in enumerate(run.hidden_layers):
+        neuron = run.units(layer) // 2
+        layer_input = keras.Model(model.inputs, model.get_layer(layer).input)
+        kernel, bias = snapshots[1][layer]["kernel"], snapshots[1][layer]["bias"]
+        x = tf.constant(images)
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            pre = layer_input(x, training=False) @ kernel[:, neuron:neuron + 1] + bias[neuron]
+            grid = tf.reshape(x, (-1, 28, 28))
+            smoothness = (tf.reduce_sum(tf.square(grid[:, :, 1:] - grid[:, :, :-1]), axis=(1, 2))
+                          + tf.reduce_sum(tf.square(grid[:, 1:, :] - grid[:, :-1, :]), axis=(1, 2)))
+            objective = (pre[:, 0] / 1.7 - maximize.L2_PENALTY / 2 * tf.reduce_sum(x * x, axis=1)
+                         - maximize.TV_PENALTY / 2 * smoothness)
+        expected = tape.gradient(objective, x).numpy()
+        value, gradient = maximize.objective(run._blocks_at(1), position, neuron, images, 1.7)
+        np.testing.assert_allclose(value, objective.numpy(), atol=1e-4, rtol=1e-5)
+        np.testing.assert_allclose(gradient, expected, atol=TOLERANCE, rtol=TOLERANCE)

@@ -103,3 +103,22 @@ def test_learned_receptive_fields_change_where_the_digits_are(trained):
     # Border pixels never light up in MNIST, so training leaves their weights where they started.
     assert change[~run.live_pixels].max() == 0.0
     assert change[run.live_pixels].max() > 0.0
+
+
+@pytest.mark.parametrize("layer", ["dense_1", "dense_2"])
+def test_zero_ablation_importance_is_keras_with_the_neurons_incoming_weights_zeroed(trained, layer):
+    """A ReLU neuron whose kernel column and bias are zero outputs 0; its batch norm still adds its
+    shift, as zero-ablation in the core does."""
+    run, model, inputs, labels = trained
+    dense = model.get_layer(layer)
+    kernel, bias = dense.get_weights()
+    before = keras_accuracy(model, inputs, labels)
+    importance = run.importance(layer, mode="zero")["importance"]
+    for neuron in range(kernel.shape[1]):
+        silenced_kernel, silenced_bias = kernel.copy(), bias.copy()
+        silenced_kernel[:, neuron], silenced_bias[neuron] = 0.0, 0.0
+        dense.set_weights([silenced_kernel, silenced_bias])
+        expected = before - keras_accuracy(model, inputs, labels)
+        dense.set_weights([kernel, bias])
+        assert importance[neuron] == pytest.approx(expected, abs=1.5 / len(labels)), neuron
+    assert importance.max() > 0
