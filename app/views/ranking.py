@@ -89,8 +89,8 @@ def body():
         html.P(id="ranking-caption", className="nl-caption"),
         dag.AgGrid(
             id="ranking-table", className="nl-grid", columnDefs=column_defs(), rowData=[],
-            getRowId="params.data.id", columnSize="responsiveSizeToFit",
-            defaultColDef={"sortable": True, "resizable": True, "filter": "agNumberColumnFilter",
+            getRowId="params.data.id",
+            defaultColDef={"flex": 1, "sortable": True, "resizable": True, "filter": "agNumberColumnFilter",
                            "filterParams": {"inRangeInclusive": True},
                            "floatingFilter": True, "floatingFilterComponent": "ComparisonFilter",
                            "suppressFloatingFilterButton": True, "suppressHeaderFilterButton": True,
@@ -112,7 +112,7 @@ def column_defs() -> list[dict]:
     """The grid's columns: the field thumbnail, then one per entry of COLUMNS."""
     field = {"field": "field", "headerName": "field", "headerTooltip": FIELD_DEFINITION,
              "cellRenderer": "FieldThumbnail", "sortable": False, "filter": False, "resizable": False,
-             "type": None, "width": 64, "minWidth": 64, "maxWidth": 64, "cellClass": "nl-grid-thumbnail"}
+             "type": None, "flex": None, "width": 64, "cellClass": "nl-grid-thumbnail"}
     return [field] + [column_def(key, column) for key, column in COLUMNS.items()]
 
 
