@@ -2,7 +2,7 @@
 
 The GIF draws every frame with the same colour limits (the largest |value| over all frames, live
 pixels only), so growth shows; each frame names its snapshot. Pixels never inked in training are
-the flat grey of neurons.colours. Frames are quantised to one shared palette, so colours do not
+the flat grey of neurons.colours. Every frame is drawn in one shared palette, so colours do not
 flicker from frame to frame. MP4 is not offered: every maintained MP4 writer for Python
 (imageio-ffmpeg, PyAV) wraps a native FFmpeg; none is pure Python.
 """
@@ -13,37 +13,38 @@ from PIL import Image, ImageDraw, ImageFont
 
 from neurons import colours
 
-PIXEL_SIZE = 8  # each field pixel drawn as an 8×8 block: 224×224 for the field
+PIXEL_SIZE = 10  # each field pixel drawn as a 10×10 block: 280×280 for the field
 HEADER = 40
 FOOTER = 18
 FRAME_MS = 400
 LAST_FRAME_MS = 1600  # hold the last snapshot before the loop starts again
-INK = (31, 41, 51)
-MUTED = (97, 110, 124)
-PAPER = (255, 255, 255)
-SCALE_STEPS = 240
+SCALE_STEPS = 241  # odd, so that zero and both ends of the scale are palette colours exactly
 
 
-def palette() -> Image.Image:
-    """One palette for every frame: the diverging scale, the unseen grey, paper and ink."""
+PALETTE_EXTRAS = (colours.UNSEEN, "#ffffff", "#1f2933", "#616e7c")  # unseen grey, paper, ink, muted ink
+UNSEEN_INDEX, PAPER_INDEX, INK_INDEX, MUTED_INDEX = range(SCALE_STEPS, SCALE_STEPS + len(PALETTE_EXTRAS))
+
+
+def palette() -> list[int]:
+    """One palette for every frame: SCALE_STEPS colours along the diverging scale, then the extras."""
     ramp = colours.colour_rgb(np.linspace(-1, 1, SCALE_STEPS), 1.0).tolist()
-    extra = [colours.hex_rgb(colours.UNSEEN), list(PAPER), list(INK), list(MUTED)]
-    flat = [channel for colour in ramp + extra for channel in colour]
-    image = Image.new("P", (1, 1))
-    image.putpalette(flat + [0] * (768 - len(flat)))
-    return image
+    flat = [channel for colour in ramp + [colours.hex_rgb(extra) for extra in PALETTE_EXTRAS] for channel in colour]
+    return flat + [0] * (768 - len(flat))
 
 
 def frame(field: np.ndarray, limit: float, title: str, label: str, note: str) -> Image.Image:
-    """One field (28×28, NaN = never inked) enlarged, with the title and snapshot label above it."""
+    """One field (28×28, NaN = never inked) enlarged, with the title and snapshot label above it,
+    drawn straight in palette indices (exact colours, no quantisation)."""
+    position = np.clip((np.nan_to_num(field) / limit + 1) / 2, 0, 1)
+    indices = np.where(np.isnan(field), UNSEEN_INDEX, np.rint(position * (SCALE_STEPS - 1))).astype(np.uint8)
     side = field.shape[0] * PIXEL_SIZE
-    picture = Image.fromarray(colours.colour_rgb(field, limit)).resize((side, side), Image.NEAREST)
-    canvas = Image.new("RGB", (side, HEADER + side + FOOTER), PAPER)
-    canvas.paste(picture, (0, HEADER))
+    canvas = Image.new("P", (side, HEADER + side + FOOTER), PAPER_INDEX)
+    canvas.putpalette(palette())
+    canvas.paste(Image.fromarray(indices, "L").resize((side, side), Image.NEAREST), (0, HEADER))
     draw = ImageDraw.Draw(canvas)
-    draw.text((4, 2), title, fill=MUTED, font=ImageFont.load_default(size=12))
-    draw.text((4, 17), label, fill=INK, font=ImageFont.load_default(size=16))
-    draw.text((4, HEADER + side + 3), note, fill=MUTED, font=ImageFont.load_default(size=11))
+    draw.text((4, 2), title, fill=MUTED_INDEX, font=ImageFont.load_default(size=12))
+    draw.text((4, 17), label, fill=INK_INDEX, font=ImageFont.load_default(size=16))
+    draw.text((4, HEADER + side + 3), note, fill=MUTED_INDEX, font=ImageFont.load_default(size=11))
     return canvas
 
 
@@ -58,9 +59,7 @@ def write_animation(fields, labels, target, *, live=None, title: str = "") -> in
     finite = np.abs(fields[np.isfinite(fields)])
     limit = max(float(finite.max()) if finite.size else 1.0, 1e-9)
     note = f"colour limits ±{limit:.3g} on every frame"
-    shared = palette()
-    frames = [frame(field, limit, title, str(label), note).quantize(palette=shared, dither=Image.Dither.NONE)
-              for field, label in zip(fields, labels)]
+    frames = [frame(field, limit, title, str(label), note) for field, label in zip(fields, labels)]
     durations = [FRAME_MS] * (len(frames) - 1) + [LAST_FRAME_MS]
     frames[0].save(target, format="GIF", save_all=True, append_images=frames[1:], duration=durations,
                    loop=0, optimize=False, disposal=1)
