@@ -14,7 +14,6 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
-from app.cache import cache
 from app.urlstate import href
 from app.views import computed, controls
 
@@ -157,7 +156,7 @@ def grid_rows(frame: pd.DataFrame, thumbnails: list[str]) -> list[dict]:
     return rows
 
 
-@cache.memoize()
+@computed.per_run
 def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> list[dict]:
     """The grid's rows for a layer at one snapshot, thumbnails of each learned change included."""
     fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, "change")
@@ -205,7 +204,7 @@ def register(app):
         if not active(state):
             raise PreventUpdate
         run = computed.run_of(state)
-        count, snapshot = state["snapshot_count"], state["snapshot"]
+        count, snapshot = run.snapshot_count, state["snapshot"]
         rows = table_rows(*computed.key_of(state), state["layer"], snapshot)
         quiet = quiet_neurons(rows)
         marks = controls.run_marks(run)
