@@ -13,11 +13,12 @@ BLAS threads: OPENBLAS_NUM_THREADS defaults to 1 here, the recommended setting f
 analyses are small matrix products; on a shared 2-core machine OpenBLAS's thread hand-off made
 them 10-100× slower and erratic). Set it in the environment to compare.
 
-Usage: python bench/analysis.py [--keep DIR]
+Usage: python bench/analysis.py [--keep DIR] [--only reference|neuron-page|scale]
 """
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import shutil
 import statistics
@@ -104,8 +105,10 @@ def drop_page_cache(path: Path) -> None:
             os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
-def median_ms(call, *, path: Path | None = None, drop_cache: bool = False, repeats: int = REPEATS) -> float:
-    """Median wall time of `call(run)`; with `path`, every repetition gets a freshly opened Run."""
+def median_ms(call, *, path: Path | None = None, drop_cache: bool = False, repeats: int = REPEATS,
+              prepare=None) -> float:
+    """Median wall time of `call(run)`; with `path`, every repetition gets a freshly opened Run,
+    on which `prepare(run)`, if given, runs untimed first."""
     times = []
     run = neurons.open_run(path) if path else None
     for _ in range(repeats):
@@ -113,6 +116,8 @@ def median_ms(call, *, path: Path | None = None, drop_cache: bool = False, repea
             if drop_cache:
                 drop_page_cache(path)
             run = neurons.open_run(path)
+            if prepare:
+                prepare(run)
         start = time.perf_counter()
         call(run)
         times.append((time.perf_counter() - start) * 1000)
@@ -166,6 +171,44 @@ def bench_reference(path: Path) -> None:
            median_ms(lambda r: r.ablate("dense_2", [3], middle), path=path), None)
 
 
+def bench_neuron_page(path: Path) -> None:
+    """The neuron page's questions (issue 11) on the reference run. "probe pass cached": the
+    snapshot's forward pass of the probe set is already done, as it is once the page shows."""
+    print(f"neuron page, reference model, probe {PROBE_SIZE} digits")
+    middle = 50
+    warm = neurons.open_run(path)
+    warm.probe_activations(middle)
+    for layer in warm.hidden_layers:
+        report(f"responds_to {layer} one neuron (probe pass cached)",
+               median_ms(lambda _: warm.responds_to(layer, 3, middle)), 5)
+    report("responds_to dense_1 one neuron (cold)", median_ms(lambda r: r.responds_to("dense_1", 3, middle), path=path), None)
+    report("activation histogram (probe pass cached)", median_ms(lambda _: warm.activation_histogram("dense_1", 3, middle)), 5)
+    report("exemplars, 3 bands × 8 (probe pass cached)", median_ms(lambda _: warm.exemplars("dense_1", 3, middle)), 5)
+    report("correlated neurons dense_1, k = 5 (probe pass cached)",
+           median_ms(lambda _: warm.correlated_neurons("dense_1", 3, middle)), 10)
+    for layer in warm.hidden_layers:
+        report(f"logit effects {layer} one neuron (probe pass cached)",
+               median_ms(lambda _: warm.logit_effects(layer, 3, middle)), 20)
+        report(f"maximize {layer} one neuron, 4 seeds × 200 steps (probe pass cached)",
+               median_ms(lambda _: warm.maximize(layer, 3, middle), repeats=3), 500)
+    prepared = functools.partial(neurons.Run.probe_activations, snapshot=middle)
+    report("importance of dense_1, 128 neurons (probe pass cached)",
+           median_ms(lambda r: r.importance("dense_1", middle), path=path, prepare=prepared), 300)
+    report("importance of dense_2, 64 neurons (probe pass cached)",
+           median_ms(lambda r: r.importance("dense_2", middle), path=path, prepare=prepared), None)
+    for order in ("importance", "selectivity", "random"):
+        report(f"ablation curve dense_1, order {order}, 129 points (probe pass cached)",
+               median_ms(lambda r: r.ablation_curve("dense_1", order, middle), path=path, prepare=prepared,
+                         repeats=3), 1000)
+    for basis in ("change", "responds_to"):
+        report(f"focus above noise dense_1, basis {basis} (probe pass cached)",
+               median_ms(lambda r: r.focus_above_noise("dense_1", middle, basis), path=path, prepare=prepared,
+                         repeats=3), None)
+    for layer in warm.hidden_layers:
+        report(f"responds_to_frames {layer} one neuron, 100 snapshots (cold)",
+               median_ms(lambda r: r.responds_to_frames(layer, 3), path=path, repeats=3), None)
+
+
 def bench_scale(path: Path) -> None:
     print("scale model 784-1024-512-10, 200 snapshots")
     report("focus table dense_1 at one snapshot (cold)",
@@ -205,14 +248,19 @@ def bench_memory(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", type=Path, help="write the runs here and keep them (reused if present)")
+    parser.add_argument("--only", choices=("reference", "neuron-page", "scale"),
+                        help="run one section (neuron-page uses the reference run)")
     args = parser.parse_args()
     print(f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}, load average "
           f"{' '.join(f'{load:.1f}' for load in os.getloadavg())} on {os.cpu_count()} cores")
     folder = args.keep or Path(tempfile.mkdtemp(prefix="neurons-bench-"))
     try:
-        for run_id, units, batchnorm, snapshots, bench in (
-                ("reference", (128, 64), True, 100, bench_reference),
-                ("scale", (1024, 512), False, 200, bench_scale)):
+        for section, run_id, units, batchnorm, snapshots, bench in (
+                ("reference", "reference", (128, 64), True, 100, bench_reference),
+                ("neuron-page", "reference", (128, 64), True, 100, bench_neuron_page),
+                ("scale", "scale", (1024, 512), False, 200, bench_scale)):
+            if args.only not in (None, section):
+                continue
             path = folder / run_id
             if not path.exists():
                 started = time.perf_counter()

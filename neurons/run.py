@@ -506,7 +506,7 @@ class Run:
 
     def _layer_ablation(self, position: int, snapshot: int, mode: str) -> importance.LayerAblation:
         return importance.LayerAblation(self._blocks_at(snapshot), self._probe_trace(snapshot),
-                                        self.probe_labels, self.classes, position, mode)
+                                        self.probe_labels, position, mode)
 
     # ---- taking results away (issue 16: neurons.exports) --------------------------------------
     def animation(self, layer: str, neuron: int, path, kind: str = "change") -> int:
