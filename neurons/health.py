@@ -47,25 +47,19 @@ def activation_row(activations: np.ndarray, activation: str) -> dict:
             **dict(zip(QUANTILE_COLUMNS, quantiles.tolist()))}
 
 
-def weight_rows(kernels) -> list[dict]:
-    """weight_norm and update_ratio per snapshot, from the layer's kernel at every snapshot in order."""
-    rows, previous = [], None
-    for kernel in kernels:
-        kernel = np.asarray(kernel, np.float64)
-        norm = float(np.linalg.norm(kernel))
-        ratio = np.nan
-        if previous is not None:
-            before = np.linalg.norm(previous)
-            ratio = float(np.linalg.norm(kernel - previous) / before) if before > 0 else np.nan
-        rows.append({"weight_norm": norm, "update_ratio": ratio})
-        previous = kernel
-    return rows
+def weight_row(kernel: np.ndarray, previous: np.ndarray | None) -> dict:
+    """weight_norm of the kernel at t, and update_ratio against the kernel at t − 1 (None at t = 0)."""
+    kernel = np.asarray(kernel, np.float64)
+    ratio = np.nan
+    if previous is not None:
+        before = np.linalg.norm(previous)
+        ratio = float(np.linalg.norm(kernel - previous) / before) if before > 0 else np.nan
+    return {"weight_norm": float(np.linalg.norm(kernel)), "update_ratio": ratio}
 
 
-def health_frame(activation_rows: list[dict], weights: list[dict]) -> pd.DataFrame:
+def health_frame(rows: list[dict]) -> pd.DataFrame:
     """One row per snapshot (index "snapshot") with every column of COLUMNS."""
-    frame = pd.DataFrame([{**stats, **weight} for stats, weight in zip(activation_rows, weights)],
-                         columns=list(COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
     frame.index.name = "snapshot"
     return frame
 

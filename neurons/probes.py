@@ -18,7 +18,7 @@ FOLDS = 5
 FOLD_SEED = 0
 REGULARISATION_C = 1.0
 MAX_ITERATIONS = 1000
-CURVE_COLUMNS = ("accuracy", "fold_sd", "pixels", "init")
+CURVE_COLUMNS = ("accuracy", "pixels", "init")
 
 
 def fold_splitter():
@@ -48,10 +48,9 @@ def fold_accuracies(features: np.ndarray, labels: np.ndarray) -> np.ndarray:
                                cv=fold_splitter(), scoring="accuracy")
 
 
-def probe_accuracy(features: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """(mean, standard deviation) of the five fold accuracies."""
-    scores = fold_accuracies(features, labels)
-    return float(scores.mean()), float(scores.std())
+def probe_accuracy(features: np.ndarray, labels: np.ndarray) -> float:
+    """The probe accuracy: the mean of the five fold accuracies."""
+    return float(fold_accuracies(features, labels).mean())
 
 
 def pixel_features(images: np.ndarray) -> np.ndarray:
@@ -60,10 +59,10 @@ def pixel_features(images: np.ndarray) -> np.ndarray:
     return images.reshape(len(images), -1).astype(np.float64) / 255
 
 
-def curve_frame(scores: list[tuple[float, float]], pixels: float) -> pd.DataFrame:
-    """The probe curve: per snapshot (index "snapshot") accuracy and fold_sd, with the pixel
-    baseline and the init baseline (the accuracy at snapshot 0) as constant columns."""
-    frame = pd.DataFrame(scores, columns=["accuracy", "fold_sd"])
+def curve_frame(accuracies: list[float], pixels: float) -> pd.DataFrame:
+    """The probe curve: the accuracy per snapshot (index "snapshot"), with the pixel baseline and
+    the init baseline (the accuracy at snapshot 0) as constant columns."""
+    frame = pd.DataFrame({"accuracy": np.asarray(accuracies, np.float64)})
     frame["pixels"] = pixels
     frame["init"] = frame["accuracy"].iloc[0] if len(frame) else np.nan
     frame.index.name = "snapshot"

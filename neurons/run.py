@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from neurons import (ablation, attribution, chains, checks, exports, fields, focus, importance, logit_effects, maximize,
-                     noise_baseline, outputs, responses, selectivity)
+                     noise_baseline, outputs, projection, responses, selectivity, space)
 from neurons.activations import activate
 from neurons.forward import Trace, as_inputs, forward
 from neurons.memo import Memo, freeze
@@ -76,6 +76,7 @@ class Run:
         self._focus_tables = Memo(32)
         self._neuron_fields = Memo(16)
         self._page_results = Memo(64)
+        self._space = space.SpaceCaches()
         self._lock = threading.Lock()
         self._frozen = False
         if self._manifest["snapshots"]:
@@ -210,6 +211,7 @@ class Run:
                 for memo in (self._blocks, self._probe_traces, self._layer_fields,
                              self._focus_tables, self._neuron_fields, self._page_results):
                     memo.clear()
+                self._space.clear()
             self._manifest, self._arrays, self._stamp = manifest, arrays, stamp
         if new and self._probe is None:
             self._load_probe()
@@ -525,6 +527,66 @@ class Run:
         exports.write_fields(path, **{kind: self.receptive_fields(layer, neuron, kind=kind) for kind in FIELD_KINDS},
                              labels=self.snapshot_labels, live=self.live_pixels, layer=layer, neuron=neuron,
                              run_id=self.run_id)
+
+    # ---- how a layer sees the digits (the Space tab, issue 12; neurons/space.py) -------------
+    def projection(self, layer: str, snapshot: int | None = None, method: str = "pca", seed: int = 0,
+                   start: pd.DataFrame | None = None) -> pd.DataFrame:
+        """One row per probe digit (index "example"): x, y, label, predicted — the layer's map.
+
+        "pca": the snapshot's own two principal axes, turned by orthogonal Procrustes onto the map at
+        `default_snapshot`, so the picture does not flip while scrubbing. "tsne": t-SNE (perplexity
+        30, `seed`) started from `start` (a t-SNE projection of this layer at another snapshot), by
+        default from the nearest snapshot this Run has mapped with t-SNE, else from the PCA map.
+        `frame.attrs`: method, snapshot, reference, variance_share, start (snapshot or None).
+        """
+        layer = checks.layer(layer, self.hidden_layers)
+        method = checks.choice("method", method, projection.METHODS)
+        if not checks.is_int(seed):
+            raise ValueError(f"seed must be a whole number, got {checks.shown(seed)}")
+        return space.projection(self, self._space, layer, self._snapshot(snapshot), method, int(seed), start)
+
+    def linear_probe(self, layer: str, snapshot: int | None = None) -> float:
+        """5-fold cross-validated accuracy of StandardScaler + LogisticRegression reading the class from
+        the layer's activations over the probe set; layer "pixels" is the pixel baseline."""
+        layer = checks.layer(layer, [space.PIXELS, *self.hidden_layers])
+        return space.linear_probe(self, self._space, layer, None if layer == space.PIXELS else self._snapshot(snapshot))
+
+    def probe_curve(self, layer: str) -> pd.DataFrame:
+        """One row per snapshot: accuracy, and the baselines pixels and init (the layer at snapshot 0)."""
+        return space.probe_curve(self, self._space, checks.layer(layer, self.hidden_layers))
+
+    def confusion(self, snapshot: int | None = None) -> pd.DataFrame:
+        """Probe-set counts: rows the true class ("true"), columns the predicted class ("predicted")."""
+        return space.confusion(self, self._snapshot(snapshot))
+
+    def cka(self, layer_a: str, layer_b: str, snapshot_a: int | None = None, snapshot_b: int | None = None) -> float:
+        """Linear CKA (unbiased) of two layers ("pixels", a hidden layer or "logits") at two snapshots,
+        over `len(cka.digit_subset(N))` probe digits (at most 1,000)."""
+        names = space.representations(self)
+        first = (checks.layer(layer_a, names), self._snapshot(snapshot_a))
+        return space.cka_pair(self, first, (checks.layer(layer_b, names), self._snapshot(snapshot_b)))
+
+    def cka_matrix(self, layer: str | None = None, snapshot: int | None = None) -> pd.DataFrame:
+        """With a layer: its CKA between every pair of snapshots. Without: CKA between pixels, every
+        hidden layer and the logits at `snapshot`. `frame.attrs["digits"]`: the probe digits used."""
+        if layer is not None:
+            if snapshot is not None:
+                raise ValueError("give a layer (snapshot × snapshot) or a snapshot (layer × layer), not both")
+            return space.cka_over_snapshots(self, checks.layer(layer, self.hidden_layers))
+        return space.cka_over_layers(self, self._snapshot(snapshot))
+
+    def layer_health(self, layer: str) -> pd.DataFrame:
+        """One row per snapshot: dead_share (ReLU), saturated_share (sigmoid, tanh), q05 … q95 of the
+        activations, weight_norm ‖W_t‖ and update_ratio ‖W_t − W_{t−1}‖ / ‖W_{t−1}‖."""
+        position = self._position(layer)
+        return space.layer_health(self, self._space, layer, self._specs[position].activation,
+                                  lambda at: self._blocks_at(at)[position].kernel)
+
+    def activation_distribution(self, layer: str) -> tuple[np.ndarray, pd.DataFrame]:
+        """(40 bins' edges over the activations at `default_snapshot`, share of activations per bin:
+        one row per snapshot); values beyond the edges count in the end bins."""
+        return space.activation_distribution(self, self._space, checks.layer(layer, self.hidden_layers))
+    # ---- end of the Space tab's section ------------------------------------------------------
 
     # ---- reading and caching -----------------------------------------------------------------
     def _load_probe(self):

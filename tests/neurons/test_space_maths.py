@@ -117,15 +117,14 @@ def test_probe_accuracy_is_scikit_learn_cross_validation():
     features = rng.standard_normal((200, 6)) + 0.8 * np.eye(6)[labels]
     expected = cross_val_score(make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)), features, labels,
                                cv=StratifiedKFold(5, shuffle=True, random_state=0))
-    mean, spread = probes.probe_accuracy(features, labels)
-    assert mean == pytest.approx(expected.mean()) and spread == pytest.approx(expected.std())
-    assert probes.probe_accuracy(np.zeros((200, 3)), labels)[0] < 0.4, "constant features read nothing"
+    assert probes.probe_accuracy(features, labels) == pytest.approx(expected.mean())
+    assert probes.probe_accuracy(np.zeros((200, 3)), labels) < 0.4, "constant features read nothing"
     with pytest.raises(ValueError, match="two classes"):
         probes.probe_accuracy(features, np.zeros(200))
 
 
 def test_probe_curve_frame_carries_both_baselines():
-    frame = probes.curve_frame([(0.5, 0.01), (0.8, 0.02), (0.9, 0.01)], pixels=0.85)
+    frame = probes.curve_frame([0.5, 0.8, 0.9], pixels=0.85)
     assert list(frame.columns) == list(probes.CURVE_COLUMNS) and frame.index.name == "snapshot"
     assert (frame["init"] == 0.5).all() and (frame["pixels"] == 0.85).all()
 
@@ -152,11 +151,14 @@ def test_health_statistics_by_activation():
 
 
 def test_weight_rows_give_norms_and_update_ratios():
-    kernels = [np.full((2, 2), 1.0), np.full((2, 2), 1.5), np.full((2, 2), 1.5)]
-    rows = health.weight_rows(kernels)
-    assert [row["weight_norm"] for row in rows] == pytest.approx([2.0, 3.0, 3.0])
-    assert np.isnan(rows[0]["update_ratio"]) and rows[1]["update_ratio"] == pytest.approx(0.5)
-    assert rows[2]["update_ratio"] == 0.0
+    first, second = np.full((2, 2), 1.0), np.full((2, 2), 1.5)
+    start, step, still = (health.weight_row(first, None), health.weight_row(second, first),
+                          health.weight_row(second, second))
+    assert [start["weight_norm"], step["weight_norm"]] == pytest.approx([2.0, 3.0])
+    assert np.isnan(start["update_ratio"]) and step["update_ratio"] == pytest.approx(0.5)
+    assert still["update_ratio"] == 0.0
+    frame = health.health_frame([health.activation_row(np.ones((3, 2)), "relu") | start])
+    assert list(frame.columns) == list(health.COLUMNS) and frame.index.name == "snapshot"
 
 
 def test_histogram_shares_count_values_beyond_the_reference_in_the_end_bins():
