@@ -56,6 +56,9 @@ COLUMNS = {
                            "0 = a dead neuron, whose weights only ever changed by the optimiser's momentum. Blank "
                            "for sigmoid or tanh layers, which are never exactly silent.", 1, percent=True),
 }
+# The core's per-neuron tables (computed functions of run id, snapshot count, layer, snapshot) that
+# hold the COLUMNS; a metric from another table adds its table here.
+METRIC_TABLES = (computed.focus_table, computed.selectivity)
 FIELD_DEFINITION = ("The learned change Δₜ = RFₜ − RF₀ of the neuron's receptive field, each on its own "
                     "symmetric scale: red up, blue down; grey: pixels never inked in training.")
 DEFAULT_SORT = "focus"
@@ -134,21 +137,20 @@ def active(state) -> bool:
 
 
 def metrics_frame(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> pd.DataFrame:
-    """Every metric of every neuron of a layer at one snapshot, one row per neuron."""
-    focus = computed.focus_table(run_id, snapshot_count, layer, snapshot)
-    selective = computed.selectivity(run_id, snapshot_count, layer, snapshot)[["si", "best_digit", "d_prime",
-                                                                                   "active_share"]]
-    frame = pd.concat([focus.reset_index(drop=True), selective.reset_index(drop=True)], axis=1)
+    """The COLUMNS of every neuron of a layer at one snapshot, one row per neuron, gathered from
+    the core's per-neuron tables (METRIC_TABLES)."""
+    tables = [table(run_id, snapshot_count, layer, snapshot).reset_index(drop=True) for table in METRIC_TABLES]
+    frame = pd.concat(tables, axis=1)
     frame.insert(0, "neuron", np.arange(len(frame)))
-    return frame
+    return frame[list(COLUMNS)]
 
 
 def grid_rows(frame: pd.DataFrame, thumbnails: list[str]) -> list[dict]:
-    """One grid row per neuron: its metrics rounded to the places shown, so that sorting and
-    filtering agree with what the grid shows (None where undefined, e.g. no best digit), its field
-    thumbnail (a PNG data URI) and its row id."""
+    """One grid row per neuron of a `metrics_frame`: its metrics rounded to the places shown, so
+    that sorting and filtering agree with what the grid shows (None where undefined, e.g. no best
+    digit), its field thumbnail (a PNG data URI) and its row id."""
     rows = []
-    for record, thumbnail in zip(frame[list(COLUMNS)].to_dict("records"), thumbnails):
+    for record, thumbnail in zip(frame.to_dict("records"), thumbnails):
         row = {key: (None if isinstance(value, float) and np.isnan(value) else
                      int(value) if COLUMNS[key].decimals is None else round(value, COLUMNS[key].places))
                for key, value in record.items()}

@@ -11,6 +11,7 @@ from tests.app.browser_helpers import open_view
 from tests.conftest import random_weights
 
 from app.server import create_app
+from app.views import ranking
 from neurons import open_run
 from neurons.runformat import RunWriter
 
@@ -124,6 +125,7 @@ def test_the_csv_holds_every_neuron_whatever_the_filter_hides(dash_duo, syntheti
     [csv] = download_dir.glob("*.csv")
     assert csv.name == "synthetic-dense_1-epoch-3-neurons.csv"
     table = pd.read_csv(csv)
+    assert list(table.columns) == list(ranking.COLUMNS)
     assert list(table["neuron"]) == list(range(16))
     assert table["focus"].to_numpy() == pytest.approx(focus["focus"].to_numpy())  # unrounded
     assert table["active_share"].to_numpy() == pytest.approx(selectivity["active_share"].to_numpy())
@@ -175,16 +177,12 @@ def test_an_open_grid_follows_a_run_that_is_still_training(dash_duo, synthetic_r
 
 
 def test_quiet_neurons_are_counted_only_where_silence_means_something():
-    from app.views import ranking
-
     rows = [{"active_share": share} for share in (0.0, 0.5, 0.0099, 0.01)]
     assert ranking.quiet_neurons(rows) == 2
     assert ranking.quiet_neurons([{"active_share": None}] * 3) is None, "a sigmoid layer: no share"
 
 
 def test_grid_rows_round_to_the_places_shown_and_keep_undefined_blank():
-    from app.views import ranking
-
     frame = pd.DataFrame({"neuron": [0, 1], "focus": [0.12345, np.nan], "effective_pixels": [12.34, 50.0],
                           "top20_share": [0.5, 0.25], "spread": [3.14159, 2.0], "blobs": [2.0, 1.0],
                           "si": [0.98765, 0.1], "best_digit": [4.0, np.nan], "d_prime": [1.234, 0.0],
@@ -198,8 +196,6 @@ def test_grid_rows_round_to_the_places_shown_and_keep_undefined_blank():
 
 
 def test_every_metric_column_is_a_grid_column_with_its_definition():
-    from app.views import ranking
-
     definitions = ranking.column_defs()
     assert [column["field"] for column in definitions] == ["field", *ranking.COLUMNS]
     assert definitions[0]["cellRenderer"] == "FieldThumbnail" and definitions[0]["sortable"] is False
@@ -216,6 +212,4 @@ def test_every_metric_column_is_a_grid_column_with_its_definition():
                                          ("epoch 2 · step 50", "run-1-dense_1-epoch-2-step-50-neurons.csv"),
                                          ("init", "run-1-dense_1-init-neurons.csv")])
 def test_the_csv_file_name_has_only_plain_characters(label, name):
-    from app.views import ranking
-
     assert ranking.csv_name("run-1", "dense_1", label) == name
