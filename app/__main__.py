@@ -27,6 +27,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["report"]:  # python -m app report RUN_ID -o report.html
+        from app import report
+        return report.main(argv[1:])
     args = parse_args(argv)
     app = create_app(args.data_dir)
     print(f"Neuron Lens: http://{args.host}:{args.port}/  (runs from {args.data_dir}/runs)",

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from app import theme
+from neurons.colours import colour_rgb, hex_rgb  # noqa: F401  (the views draw with them too)
 
 SIDE = 28
 TILE_GAP = 2
@@ -339,24 +340,6 @@ def activation_comparison(example, generalized, *, title: str, subtitle: str,
     return figure_of(traces, chart_layout(title, subtitle, height=height, bargap=0.1, showlegend=False,
                                           xaxis={"title": {"text": "neuron"}},
                                           yaxis={"title": {"text": "activation"}}))
-
-
-def colour_rgb(values, limit: float) -> np.ndarray:
-    """Map values to RGB bytes on the shared diverging scale with limits ±limit; NaN (a pixel
-    never inked in training) to the flat grey theme.UNSEEN."""
-    stops = np.array([stop for stop, _ in theme.DIVERGING], dtype=float)
-    rgb = np.array([hex_rgb(colour) for _, colour in theme.DIVERGING], dtype=float)
-    values = np.asarray(values, dtype=float)
-    position = np.clip((np.nan_to_num(values) / limit + 1) / 2, 0, 1)
-    channels = [np.interp(position, stops, rgb[:, channel]) for channel in range(3)]
-    colours = np.stack(channels, axis=-1).round().astype(np.uint8)
-    colours[np.isnan(values)] = hex_rgb(theme.UNSEEN)
-    return colours
-
-
-def hex_rgb(colour: str) -> list[int]:
-    """'#rrggbb' as [r, g, b]."""
-    return [int(colour[i:i + 2], 16) for i in (1, 3, 5)]
 
 
 def png_data_uri(rgb: np.ndarray) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from neurons import colours
+
 FONT_FAMILY = "Inter, system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 MONO_FAMILY = "'JetBrains Mono', 'SFMono-Regular', Menlo, Consolas, monospace"
 
@@ -18,18 +20,15 @@ SURFACE = "#ffffff"
 PAGE = "#f5f7fa"
 ACCENT = "#3e5c9a"
 
-# RdBu reversed (ColorBrewer): blue = negative, near-white = zero, red = positive.
-DIVERGING = [
-    [0.0, "#053061"], [0.1, "#2166ac"], [0.2, "#4393c3"], [0.3, "#92c5de"], [0.4, "#d1e5f0"],
-    [0.5, "#f7f7f7"],
-    [0.6, "#fddbc7"], [0.7, "#f4a582"], [0.8, "#d6604d"], [0.9, "#b2182b"], [1.0, "#67001f"],
-]
+# RdBu reversed (ColorBrewer): blue = negative, near-white = zero, red = positive. The core keeps
+# it (neurons.colours), so the animations it writes read like the page.
+DIVERGING = colours.DIVERGING
 POSITIVE = "#b2182b"
 NEGATIVE = "#2166ac"
 NEUTRAL = "#9aa5b1"
 # Pixels never inked in the training set: the model never sees them, and their weights keep
 # their random initial values, so weight maps draw them in this flat grey instead of as noise.
-UNSEEN = "#c5ccd4"
+UNSEEN = colours.UNSEEN
 UNSEEN_NOTE = "grey: pixels never inked in training (never seen by the model)"
 
 # Line colours for overlaid runs, in order; chosen to stay apart from the red/blue of DIVERGING.
@@ -40,6 +39,7 @@ STATUS_COLORS = {
     "completed": "#2f9e44",
     "interrupted": "#e8590c",
     "failed": "#c92a2a",
+    "imported": "#6741d9",
     "broken": "#868e96",
 }
 

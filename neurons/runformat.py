@@ -28,7 +28,8 @@ MANIFEST = "manifest.json"
 WEIGHTS_DIR = "weights"
 PROBE_FILE = "probe.npz"
 LIVE_PIXELS_FILE = "live_pixels.npy"
-STATUSES = ("running", "completed", "failed", "interrupted")
+# "imported": made by `python -m trainer import` from model files trained elsewhere; never written to again.
+STATUSES = ("running", "completed", "failed", "interrupted", "imported")
 RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,100}")
 ARRAYS_BY_KIND = {
     "dense": ("kernel", "bias"),
@@ -458,9 +459,14 @@ def check_run(path) -> RunSummary:
     dataset = manifest.get("dataset") or {}
     return RunSummary(
         run_id=path.name, path=path, status=effective_status(manifest),
-        preset=str(manifest.get("preset", "")), dataset=str(dataset.get("name", "")),
+        preset=str(manifest.get("preset", "")), dataset=dataset_label(dataset),
         epochs=len(manifest["history"]), snapshots=len(manifest["snapshots"]),
         test_accuracy=test.get("accuracy"), created=str(manifest.get("created", "")))
+
+
+def dataset_label(dataset: dict) -> str:
+    """The dataset's name, marked when `--dataset auto` fell back to the offline sample."""
+    return str(dataset.get("name", "")) + (" (auto: MNIST unreachable)" if dataset.get("fallback") else "")
 
 
 def list_runs(data_dir) -> list[RunSummary]:

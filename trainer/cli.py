@@ -55,6 +55,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                              "downloaded (or is already there), else the sample")
     parser.add_argument("--dataset-file", type=existing_file, metavar="PATH",
                         help="a local mnist.npz (x_train, y_train, x_test, y_test) instead of downloading")
+    parser.add_argument("--augment", action="store_true", default=None,
+                        help="show every training digit slightly rotated (±10°) and shifted (±2 px), "
+                             "differently each epoch (seeded)")
     parser.add_argument("--run-id", type=checked(validate_run_id), help="default: UTC time + preset")
     parser.add_argument("--seed", type=bounded(int, 0, 2**31 - 1), default=0,
                         help="same seed, data and flags give identical snapshots (default 0)")
@@ -117,7 +120,7 @@ def existing_file(text: str) -> Path:
 def train_config(args) -> dict:
     overrides = {key: getattr(args, key) for key in
                  ("units", "activation", "dropout", "batchnorm", "l1", "lr", "epochs", "batch_size",
-                  "early_stopping")}
+                  "early_stopping", "augment")}
     config = presets.resolve(args.preset, overrides)
     config.update(seed=args.seed, snapshots_per_epoch=args.snapshots_per_epoch,
                   dataset="mnist" if args.dataset_file else (args.dataset or "sample"),

@@ -9,7 +9,7 @@ import numpy as np
 
 from neurons.runformat import (RunWriter, effective_status, open_arrays, read_manifest, run_path,
                                verify_snapshot)
-from trainer import data, layer_map, optimizer_state, stop_request
+from trainer import augment, data, layer_map, optimizer_state, stop_request
 from trainer.model import build_model
 from trainer.resumed_early_stopping import ResumedEarlyStopping
 from trainer.snapshot_callback import SnapshotCallback
@@ -132,10 +132,9 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
     callbacks += [optimizer_state.OptimizerStateSaver(snapshots), reserve, stop_request.StopRequestCheck()]
     stop_request.clear()
     try:
-        model.fit(data.model_inputs(dataset.train[0]), dataset.train[1],
+        model.fit(**training_batches(dataset, config, initial_epoch),
                   validation_data=(data.model_inputs(dataset.val[0]), dataset.val[1]),
-                  epochs=config["epochs"], batch_size=config["batch_size"],
-                  initial_epoch=initial_epoch, callbacks=callbacks, verbose=2)
+                  epochs=config["epochs"], initial_epoch=initial_epoch, callbacks=callbacks, verbose=2)
         loss, accuracy = model.evaluate(data.model_inputs(dataset.test[0]), dataset.test[1],
                                         batch_size=1024, verbose=0,
                                         callbacks=[stop_request.StopRequestCheck()])
@@ -149,6 +148,15 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
         close(snapshots, reserve, "failed", f"{type(error).__name__}: {error}")
         raise
     return Outcome("completed", snapshots.writer)
+
+
+def training_batches(dataset: data.Dataset, config: dict, initial_epoch: int) -> dict:
+    """fit's training data: the arrays, or with `augment` a PyDataset of freshly moved digits."""
+    images, labels = dataset.train
+    if config.get("augment"):
+        return {"x": augment.AugmentedDigits(images, labels, batch_size=config["batch_size"], seed=config["seed"],
+                                             to_inputs=data.model_inputs, first_epoch=initial_epoch)}
+    return {"x": data.model_inputs(images), "y": labels, "batch_size": config["batch_size"]}
 
 
 def close(snapshots: SnapshotCallback, reserve: SpaceReserve, status: str, error: str | None) -> Outcome:
