@@ -14,6 +14,7 @@ from app import layout, urlstate
 from app.cache import init_cache
 from app.runs import RunUnavailable, install
 from app.views import VIEWS, train_form
+from neurons.runformat import dataset_label
 
 log = logging.getLogger("neuron_lens.app")
 ALLOW_TRAINING_ENV = "NEURON_LENS_ALLOW_TRAINING"
@@ -121,7 +122,7 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
         if not state or not state["run"]:
             return html.Span("no run open", className="nl-run-none")
         info = registry.info(state["run"])
-        dataset = (info.manifest.get("dataset") or {}).get("name", "?")
+        dataset = dataset_label(info.manifest.get("dataset") or {}) or "?"
         return [html.Span(info.run_id, className="nl-run-id"), layout.status_badge(info.status),
                 html.Span(f"{info.manifest.get('preset', '?')} · {dataset} · "
                           f"{info.snapshot_count} snapshots", className="nl-run-meta")]
