@@ -3,7 +3,11 @@
 Definition: docs/interpretation.md, "Noise baselines and focus above noise".
 - focus, effective pixels, top-20 share: 1,000 fields of independent Gaussian noise over the same
   n live pixels (scale-free metrics, so one baseline per live-pixel mask);
-- spread, blobs: the neuron's own `u = |field|` shuffled over its live pixels, 50 shuffles;
+- spread, blobs: the neuron's own `u = |field|` shuffled over its live pixels, 50 shuffles (both
+  for the learned change);
+- the responds-to picture (every metric): the picture of the neuron's own activations shuffled
+  across the probe digits, 20 shuffles (an average of digits is smooth, so Gaussian noise would be
+  no baseline for it);
 - `z = (metric − baseline mean) / baseline sd`; focus above noise is the z of focus, and a neuron
   stands clear of noise when it is ≥ 3.
 """
@@ -13,11 +17,13 @@ import numpy as np
 import pandas as pd
 
 from neurons.focus import METRICS, count_blobs, focus_metrics, radius_of_gyration
+from neurons.responses import responds_to
 
 VALUE_METRICS = ("focus", "effective_pixels", "top20_share")
 SPATIAL_METRICS = ("spread", "blobs")
 GAUSSIAN_FIELDS = 1000
 SHUFFLES = 50
+RESPONDS_SHUFFLES = 20
 CLEAR_OF_NOISE = 3.0
 NOISE_SEED = 0
 
@@ -58,13 +64,31 @@ def z_score(value, mean, sd) -> np.ndarray:
         return np.where(np.asarray(sd) > 0, (np.asarray(value, np.float64) - mean) / sd, np.nan)
 
 
-def above_noise(fields: np.ndarray, live: np.ndarray, gaussian: dict | None = None) -> pd.DataFrame:
-    """One row per field: the five focus metrics, and for each `<metric>_noise_mean`,
-    `<metric>_noise_sd` and `<metric>_z`; `gaussian` is gaussian_baseline(live) if already known."""
-    table = pd.DataFrame(focus_metrics(fields, live), columns=list(METRICS))
-    baselines = {name: (np.full(len(table), mean), np.full(len(table), sd))
+def change_baselines(fields: np.ndarray, live: np.ndarray, gaussian: dict | None = None) -> dict:
+    """{metric: (means (k,), sds (k,))} for k fields of learned change: Gaussian noise for the value
+    metrics (`gaussian`, if already computed for `live`), each field's own shuffles for the spatial ones."""
+    count = len(np.asarray(fields).reshape(-1, 784))
+    baselines = {name: (np.full(count, mean), np.full(count, sd))
                  for name, (mean, sd) in (gaussian or gaussian_baseline(live)).items()}
-    baselines |= shuffle_baseline(fields, live)
+    return baselines | shuffle_baseline(fields, live)
+
+
+def responds_baselines(inputs: np.ndarray, activations: np.ndarray, live: np.ndarray,
+                       shuffles: int = RESPONDS_SHUFFLES, seed: int = NOISE_SEED) -> dict:
+    """{metric: (means (k,), sds (k,))} of every metric over responds-to pictures of the k neurons'
+    activations (N, k) shuffled across the N probe digits (the same shuffles for every neuron)."""
+    rng = np.random.default_rng(seed)
+    values = np.asarray(activations)
+    shuffled = np.concatenate([values[rng.permutation(len(values))] for _ in range(shuffles)], axis=1)
+    metrics = focus_metrics(responds_to(inputs, shuffled), live)
+    return {name: (metrics[name].reshape(shuffles, -1).mean(axis=0), metrics[name].reshape(shuffles, -1).std(axis=0))
+            for name in METRICS}
+
+
+def above_noise(fields: np.ndarray, live: np.ndarray, baselines: dict) -> pd.DataFrame:
+    """One row per field: the five focus metrics, and for each `<metric>_noise_mean`,
+    `<metric>_noise_sd` and `<metric>_z`, from `baselines` ({metric: (means, sds)})."""
+    table = pd.DataFrame(focus_metrics(fields, live), columns=list(METRICS))
     for name in METRICS:
         mean, sd = baselines[name]
         table[f"{name}_noise_mean"], table[f"{name}_noise_sd"] = mean, sd

@@ -481,11 +481,14 @@ class Run:
             if basis == "change":
                 pictures = self._learned_change(self._layer_rows(position, snapshot).astype(np.float64),
                                                 self._layer_rows(position, 0))
+                gaussian = self._page_results.get("gaussian baseline",
+                                                  lambda: noise_baseline.gaussian_baseline(self.live_pixels))
+                baselines = noise_baseline.change_baselines(pictures, self.live_pixels, gaussian)
             else:
                 pictures = self.layer_responds_to(layer, snapshot)
-            gaussian = self._page_results.get("gaussian baseline",
-                                              lambda: noise_baseline.gaussian_baseline(self.live_pixels))
-            table = noise_baseline.above_noise(pictures, self.live_pixels, gaussian)
+                baselines = noise_baseline.responds_baselines(self._probe_inputs(), self._probe_activations(layer, snapshot),
+                                                              self.live_pixels)
+            table = noise_baseline.above_noise(pictures, self.live_pixels, baselines)
             table.index.name = "neuron"
             return table
         return self._page_results.get(("noise", position, snapshot, basis), compute)
