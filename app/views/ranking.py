@@ -64,7 +64,10 @@ FIELD_DEFINITION = ("The learned change Δₜ = RFₜ − RF₀ of the neuron's 
 DEFAULT_SORT = "focus"
 PAGE_SIZE = 10
 ROW_HEIGHT = 44  # a 38-pixel thumbnail and its margin
-GRID_HEIGHT = 88 + PAGE_SIZE * ROW_HEIGHT + 42  # headers and filter row, a page of rows, the pager
+HEADER_HEIGHT = 50  # two lines of a wrapped header, fixed: a header that grew with a sort arrow would
+# shrink the rows' viewport, bring up a scroll bar and re-lay every column
+FILTER_ROW_HEIGHT = 36
+GRID_HEIGHT = HEADER_HEIGHT + FILTER_ROW_HEIGHT + PAGE_SIZE * ROW_HEIGHT + 50  # and the pager, borders
 # A neuron that fires on almost no digit has barely learned: its Δₜ is mostly optimiser noise, which
 # can look focused and top the ranking. Such neurons are filtered out at first (visibly, in the
 # filter row), so the ranking opens on neurons that take part.
@@ -103,8 +106,9 @@ def body():
             style={"height": f"{GRID_HEIGHT}px"},
             dashGridOptions={"pagination": True, "paginationPageSize": PAGE_SIZE,
                              "paginationPageSizeSelector": [PAGE_SIZE, 25, 50, 100], "rowHeight": ROW_HEIGHT,
-                             "floatingFiltersHeight": 36, "enableFilterHandlers": True, "tooltipShowDelay": 300,
-                             "suppressCellFocus": True, "animateRows": False},
+                             "headerHeight": HEADER_HEIGHT, "floatingFiltersHeight": FILTER_ROW_HEIGHT,
+                             "enableFilterHandlers": True, "tooltipShowDelay": 300, "suppressCellFocus": True,
+                             "animateRows": False},
         ),
         dcc.Store(id="ranking-filtered-for"),
     ], className="nl-ranking-table")
@@ -123,7 +127,7 @@ def column_def(key: str, column: Column) -> dict:
     percent = "true" if column.percent else "false"
     definition = {"field": key, "headerName": column.header, "headerTooltip": column.definition, "minWidth": 80,
                   "valueFormatter": {"function": f"rankingNumber(params.value, {decimals}, {percent})"},
-                  "wrapHeaderText": True, "autoHeaderHeight": True}
+                  "wrapHeaderText": True}
     if column.percent:
         definition |= {"filterValueGetter": {"function": f"rankingPercent(params.data.{key})"},
                        "floatingFilterComponentParams": {"unit": "%"}}
