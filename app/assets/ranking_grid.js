@@ -63,9 +63,13 @@
         React.useEffect(() => {
             if (!sameComparison(parseComparison(text, unit), props.model)) setText(shownComparison(props.model, unit));
         }, [props.model]);
+        // Text that is no comparison (yet) leaves the filter as it was, and says so.
+        const invalid = parseComparison(text, unit) === undefined;
         return React.createElement("input", {
-            type: "text", className: "nl-grid-filter", value: text, placeholder: "e.g. > 0.5",
-            "aria-label": "filter " + props.column.getColDef().headerName,
+            type: "text", value: text, placeholder: "e.g. > 0.5",
+            className: invalid ? "nl-grid-filter nl-grid-filter-invalid" : "nl-grid-filter",
+            title: invalid ? "Not a comparison: type e.g. > 0.5, ≤ 3, = 4 or 0.2 to 0.4" : "",
+            "aria-label": "filter " + props.column.getColDef().headerName, "aria-invalid": invalid,
             onChange: event => {
                 setText(event.target.value);
                 const model = parseComparison(event.target.value, unit);

@@ -82,8 +82,12 @@ def test_the_grid_sorts_filters_and_shows_each_field(dash_duo, synthetic_run, ap
     sort_by(dash_duo, "si")
     wait_for_first_row(dash_duo, int(selectivity.idxmin()))
 
+    type_filter(dash_duo, "si", "lots")
+    assert filter_box(dash_duo, "si").get_attribute("aria-invalid") == "true", "said to be no comparison"
+    wait_for_rows(dash_duo, range(16))
     type_filter(dash_duo, "si", "> 0.5")
     wait_for_rows(dash_duo, selectivity.index[selectivity > 0.5])
+    assert filter_box(dash_duo, "si").get_attribute("aria-invalid") == "false"
     assert first_row_neuron(dash_duo) == int(selectivity[selectivity > 0.5].idxmin())
     type_filter(dash_duo, "si", "0.2 to 0.6")
     wait_for_rows(dash_duo, selectivity.index[(selectivity >= 0.2) & (selectivity <= 0.6)])
