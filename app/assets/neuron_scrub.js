@@ -39,7 +39,8 @@
         for (let t = 0; t < count; t++) {
             for (let i = 0; i < SIZE; i++) {
                 const value = weights[t * SIZE + i];
-                change[t * SIZE + i] = value - weights[i];
+                // A run without an initialisation snapshot (an import) takes RF_0 as zero, as the core does.
+                change[t * SIZE + i] = frames.change_from_zero ? value : value - weights[i];
                 step[t * SIZE + i] = t ? value - weights[(t - 1) * SIZE + i] : 0;
             }
         }

@@ -87,7 +87,7 @@ def neuron_frames(run_id: str, snapshot_count: int, layer: str, neuron: int) -> 
     run = run_at(run_id, snapshot_count)
     fields = np.asarray(unseen_as_nan(run, run.receptive_fields(layer, neuron)), dtype="<f4")
     return {"key": key(run_id, snapshot_count, layer, neuron), "count": int(len(fields)),
-            "labels": list(run.snapshot_labels),
+            "labels": list(run.snapshot_labels), "change_from_zero": not run.has_initialisation,
             "fields": base64.b64encode(fields.tobytes()).decode("ascii")}
 
 
