@@ -19,7 +19,7 @@ SCALES = {"count": "count", "density": "density, log axis"}
 
 
 def activation_histogram(table, classes, *, scale: str, silent_share: float | None, title: str,
-                         height: int = 250) -> go.Figure:
+                         height: int = 290) -> go.Figure:
     """Bars of a core `activation_histogram` table stacked by class; `scale` "count", or "density"
     (count / (N × bin width)) on a log axis so rare high activations stay visible."""
     widths = np.asarray(table["right"] - table["left"], dtype=float)
@@ -36,8 +36,10 @@ def activation_histogram(table, classes, *, scale: str, silent_share: float | No
     yaxis = {"title": {"text": SCALES[scale]}} | ({"type": "log"} if scale == "density" else {})
     return figures.figure_of(bars, figures.chart_layout(
         title, subtitle, height=height, barmode="stack", bargap=0, yaxis=yaxis,
-        xaxis={"title": {"text": "activation h"}}, legend={"title": {"text": "digit"}, "font": {"size": 10}},
-        margin={"l": 52, "r": 8, "t": 64, "b": 40}))
+        xaxis={"title": {"text": "activation h"}},
+        legend={"title": {"text": "digit"}, "orientation": "h", "x": 0, "y": -0.32, "font": {"size": 10},
+                "traceorder": "normal"},
+        margin={"l": 52, "r": 8, "t": 64, "b": 76}))
 
 
 def band_label(low: float, high: float) -> str:
@@ -64,25 +66,26 @@ def logit_effects(table, *, neuron: int, title: str, height: int = 250) -> go.Fi
          "name": "measured: mean-ablation takes away", "marker": {"color": figures.HIGHLIGHT},
          "hovertemplate": "%{customdata}: measured %{y:+.3f}<extra></extra>"},
     ]
-    subtitle = (f"change of each digit's logit when neuron {neuron} fires (its top 10% of probe digits) "
-                "rather than sits at its mean")
+    subtitle = f"change of each logit when neuron {neuron} fires (its top 10% of probe digits) instead of sitting at its mean"
     return figures.figure_of(traces, figures.chart_layout(
-        title, subtitle, height=height, barmode="group", legend={"orientation": "h", "y": -0.28, "x": 0},
-        margin={"l": 52, "r": 8, "t": 64, "b": 62},
-        xaxis={"title": {"text": ""}, "tickmode": "array", "tickvals": digits,
-               "ticktext": [f"digit {digit}" for digit in digits]},
+        title, subtitle, height=height, barmode="group", legend={"orientation": "h", "y": -0.16, "x": 0},
+        margin={"l": 52, "r": 8, "t": 64, "b": 56},
+        xaxis={"tickmode": "array", "tickvals": digits, "ticktext": [f"digit {digit}" for digit in digits]},
         yaxis={"title": {"text": "Δ logit"}, "zeroline": True, "zerolinecolor": theme.MUTED}))
 
 
-def dream_gallery(dream: dict, best_image, best_label: int, *, title: str, height: int = 200) -> go.Figure:
+def dream_gallery(dream: dict, best_image, best_label: int, *, title: str, first_layer: bool,
+                  height: int = 200) -> go.Figure:
     """The maximised inputs (pixels in 0–1), each captioned with the activation it reaches, then
-    the probe digit that reaches the highest activation, for comparison."""
+    the probe digit that reaches the highest activation, for comparison. A first-layer neuron's
+    objective is concave, so its seeds all reach one image: the subtitle says so."""
     images = np.concatenate([np.asarray(dream["images"], dtype=np.float32) * 255,
                              np.asarray(best_image, dtype=np.float32)[None]])
     captions = [f"seed {seed} · h {value:.2f}" for seed, value in enumerate(dream["activations"])]
     captions.append(f"best probe digit ({best_label}) · h {dream['best_activation']:.2f}")
-    subtitle = ("activation maximisation: gradient ascent on a/σ − λ₂‖x‖²/2 − λ_TV·TV/2 from noise, "
-                "pixels in [0, 1]; last: the probe digit with the highest h")
+    subtitle = "gradient ascent from noise on a/σ − λ₂‖x‖²/2 − λ_TV·TV/2, pixels in [0, 1]"
+    if first_layer:
+        subtitle += " · first layer: concave, every seed reaches the same image"
     return figures.digit_gallery(images, captions, title=title, subtitle=subtitle, columns=len(images), height=height)
 
 
@@ -98,8 +101,8 @@ def importance_scatter(selectivity_index, importance, *, selected: int | None, t
               "customdata": neurons, "marker": {"color": colours, "size": 8, "opacity": 0.8},
               "hovertemplate": "neuron %{customdata}<br>SI %{x:.2f}<br>accuracy drop %{y:.2%}<extra></extra>"}
     return figures.figure_of([points], figures.chart_layout(
-        title, "each point a neuron · click one to open it · importance: probe accuracy drop when it "
-        "alone is mean-ablated", height=height,
+        title, "each point a neuron (click to open) · importance: accuracy drop when mean-ablated alone",
+        height=height,
         xaxis={"title": {"text": "selectivity index SI"}},
         yaxis={"title": {"text": "importance (accuracy drop)"}, "tickformat": ".1%"}))
 

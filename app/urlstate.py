@@ -18,6 +18,10 @@ import re
 from urllib.parse import parse_qsl, urlencode
 
 FIELDS = ("run", "view", "layer", "neuron", "snapshot", "digit", "example")
+# Display choices the views offer (issue 11): field → its values, the first being the default.
+CHOICES = {"histogram": ("count", "density"), "dream": ("off", "on"), "basis": ("change", "responds_to"),
+           "tiles": ("fields", "responds_to")}
+FIELDS += tuple(CHOICES)
 NUMERIC_FIELDS = ("neuron", "snapshot", "digit", "example")
 RUN_SPECIFIC_FIELDS = ("layer", "neuron", "snapshot", "example")
 MAX_QUERY_LENGTH = 2000
@@ -70,6 +74,7 @@ def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
         view = views[0]
     state = {"run": run.run_id if run else None, "view": view, "layer": None, "neuron": None,
              "snapshot": None, "digit": None, "example": None,
+             **{field: choice(field, raw, problems) for field in CHOICES},
              "snapshot_count": run.snapshot_count if run else 0,
              "status": run.status if run else None, "revision": run.revision if run else None,
              "error": None,
@@ -92,8 +97,19 @@ def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
     state["explicit"] = sorted(key for key in raw if key in ("run", "view") or
                                (key == "layer" and state["layer"] == raw["layer"]) or
                                (key in NUMERIC_FIELDS and str(state[key]) == raw[key]))
+    state["explicit"] = sorted({*state["explicit"], *(key for key in CHOICES if raw.get(key) == state[key])})
     state["error"] = " ".join(problems) or None
     return state
+
+
+def choice(field: str, raw: dict[str, str], problems: list[str]) -> str:
+    """The link's value of a display choice, else its default (saying so if the link named another)."""
+    allowed = CHOICES[field]
+    value = raw.get(field, allowed[0])
+    if value in allowed:
+        return value
+    problems.append(f"The {field} {shown(value)} is not one of {', '.join(allowed)}; showing {allowed[0]}.")
+    return allowed[0]
 
 
 def pick_layer(raw: dict[str, str], run, problems: list[str]) -> str | None:

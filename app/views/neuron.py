@@ -15,6 +15,7 @@ from app import figures
 from app.runs import RunUnavailable
 from app.urlstate import href
 from app.views import computed, controls
+from app.views import neuron_responses
 
 VIEW = "neuron"
 LABEL = "Neuron"
@@ -80,6 +81,7 @@ def body():
                                         updatemode="mouseup", allow_direct_input=False), className="nl-slider"),
                 ]),
                 html.Div(id="neuron-snapshot-label", className="nl-snapshot-label"),
+                neuron_responses.responds_panel(),
                 dcc.Interval(id="neuron-interval", interval=400, disabled=True),
                 dcc.Store(id="neuron-frames"),
                 dcc.Store(id="neuron-frames-key"),
@@ -105,6 +107,7 @@ def body():
                     ]),
                     html.Div(id="neuron-ablation"),
                 ]),
+                *neuron_responses.panels(),
             ]),
         ]),
     ])
@@ -195,6 +198,7 @@ def neuron_key(state) -> tuple:
 
 def register(app):
     controls.register_waiting(app, VIEW)
+    neuron_responses.register(app, active, neuron_key, snapshot_of)
 
     app.clientside_callback(
         ClientsideFunction(namespace="neuronLens", function_name="redraw"),

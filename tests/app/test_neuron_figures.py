@@ -64,11 +64,14 @@ def test_logit_effects_shows_both_measures_named_per_digit():
 
 def test_dream_gallery_puts_the_best_probe_digit_after_the_seeds():
     dream = {"images": np.full((3, 28, 28), 0.5), "activations": np.array([2.0, 2.5, 3.0]), "best_activation": 1.25}
-    figure = neuron_figures.dream_gallery(dream, np.full((28, 28), 200, np.uint8), 4, title="Dream")
+    figure = neuron_figures.dream_gallery(dream, np.full((28, 28), 200, np.uint8), 4, title="Dream", first_layer=True)
     captions = [note.text for note in figure.layout.annotations]
     assert captions == ["seed 0 · h 2.00", "seed 1 · h 2.50", "seed 2 · h 3.00", "best probe digit (4) · h 1.25"]
     z = np.asarray(figure.data[0].z, dtype=float)
     assert np.nanmax(z) == 200 and np.nanmin(z) == pytest.approx(127.5)
+    assert "every seed reaches the same image" in figure.layout.title.subtitle.text
+    deeper = neuron_figures.dream_gallery(dream, np.zeros((28, 28), np.uint8), 4, title="Dream", first_layer=False)
+    assert "concave" not in deeper.layout.title.subtitle.text
 
 
 def test_importance_scatter_carries_each_neuron_for_a_click():

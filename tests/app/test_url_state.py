@@ -33,7 +33,8 @@ def test_defaults_fill_layer_neuron_and_newest_snapshot():
     assert state | {"explicit": None} == {
         "run": "alpha", "view": "training", "layer": "dense_1", "neuron": 0, "snapshot": 3,
         "digit": None, "example": None, "snapshot_count": 4, "status": "completed", "error": None,
-        "revision": "4:0:completed:None:None", "explicit": None}
+        "revision": "4:0:completed:None:None", "explicit": None,
+        "histogram": "count", "dream": "off", "basis": "change", "tiles": "fields"}
 
 
 def test_a_finished_run_opens_on_its_best_snapshot_a_live_one_on_its_newest():
@@ -43,7 +44,7 @@ def test_a_finished_run_opens_on_its_best_snapshot_a_live_one_on_its_newest():
 
 
 def test_valid_query_is_taken_as_given():
-    state = resolved("?run=alpha&view=neuron&layer=dense_2&neuron=7&snapshot=1&digit=4&example=199")
+    state = resolved("?run=alpha&view=neuron&layer=dense_2&neuron=7&snapshot=1&digit=4&example=199&histogram=density&dream=on&basis=responds_to&tiles=responds_to")
     assert (state["view"], state["layer"], state["neuron"], state["snapshot"], state["digit"],
             state["example"], state["error"]) == ("neuron", "dense_2", 7, 1, 4, 199, None)
     assert state["explicit"] == sorted(urlstate.FIELDS)
