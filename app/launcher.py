@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LOCK_FILE = ".training.pid"
 LOG_DIR = "logs"
 PRESETS = ("final", "relu", "sigmoid", "dropout", "l1", "l1-dropout", "binary01")
-DATASETS = ("sample", "mnist")
+DATASETS = ("sample", "mnist", "auto")
 EPOCH_RANGE = (1, 30)
 SEED_RANGE = (0, 999_999)
 

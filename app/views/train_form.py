@@ -50,7 +50,8 @@ def layout(*, enabled: bool):
             field("Dataset", dcc.RadioItems(
                 id="train-dataset", value=DATASETS[0], inline=True,
                 options=[{"label": " sample (5,000 digits)", "value": "sample"},
-                         {"label": " mnist (full)", "value": "mnist"}])),
+                         {"label": " mnist (full)", "value": "mnist"},
+                         {"label": " auto (mnist if it downloads, else the sample)", "value": "auto"}])),
             field(f"Epochs ({EPOCH_RANGE[0]}–{EPOCH_RANGE[1]})",
                   dcc.Input(id="train-epochs", type="number", value=5, step=1,
                             min=EPOCH_RANGE[0], max=EPOCH_RANGE[1])),
