@@ -85,9 +85,18 @@ def build_state(registry, search: str | None, view_names: list[str]) -> dict:
             info = registry.info(newest) if newest else None
         except RunUnavailable as error:
             problems.append(str(error))
-    state = urlstate.resolve(raw, info, view_names)
+    state = urlstate.resolve(raw, info, view_names, unusable=lambda run_id: unusable(registry, run_id))
     state["error"] = " ".join(problems + ([state["error"]] if state["error"] else [])) or None
     return state
+
+
+def unusable(registry, run_id: str) -> str | None:
+    """Why a run named in a link cannot be shown beside the open one (as for `run`), or None."""
+    try:
+        registry.info(run_id)
+    except RunUnavailable as error:
+        return str(error)
+    return None
 
 
 def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:

@@ -9,6 +9,9 @@ The state dict that views read (`Input("state", "data")`):
   finished run's best snapshot, a live run's newest), digit, example (None when absent: the view picks), snapshot_count, error, plus
   status (the run's effective status), revision (changes whenever the manifest gains something
   a view may show: a snapshot, an epoch, a best snapshot, a test result, a new status) and
+  method (the Space map's projection: "pca", the default, or "tsne"),
+  runs (other runs shown beside the open one, e.g. the training curves' overlay: `runs=A,B`, at
+  most MAX_RUNS, in the link's order, each checked like `run`; [] when absent),
   explicit (the fields the URL named, so links keep only what the user chose and a default
   snapshot keeps following a live run).
 """
@@ -17,15 +20,21 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode
 
-FIELDS = ("run", "view", "layer", "neuron", "snapshot", "digit", "example")
+from neurons.projection import METHODS
+
+FIELDS = ("run", "runs", "view", "layer", "neuron", "snapshot", "digit", "example", "method")
 # Display choices the views offer (issue 11): field → its values, the first being the default.
 CHOICES = {"histogram": ("count", "density"), "dream": ("off", "on"), "basis": ("change", "responds_to"),
-           "tiles": ("fields", "responds_to")}
+           "tiles": ("change", "weights", "responds_to")}
 FIELDS += tuple(CHOICES)
 NUMERIC_FIELDS = ("neuron", "snapshot", "digit", "example")
-RUN_SPECIFIC_FIELDS = ("layer", "neuron", "snapshot", "example")
+# A digit too: a run of 0s and 1s has no digit 9.
+RUN_SPECIFIC_FIELDS = ("layer", "neuron", "snapshot", "digit", "example")
 MAX_QUERY_LENGTH = 2000
 MAX_VALUE_LENGTH = 100
+MAX_RUNS = 6
+RUN_SEPARATOR = ","
+VALUE_LIMITS = {"runs": MAX_QUERY_LENGTH}  # a list of run ids; the query's own cap bounds it
 PLAIN_INTEGER = re.compile(r"[0-9]{1,9}")
 
 
@@ -45,7 +54,7 @@ def parse_query(search: str | None) -> tuple[dict[str, str], list[str]]:
     for key, value in parse_qsl(search, keep_blank_values=False, max_num_fields=50):
         if key not in FIELDS or key in raw:
             continue
-        if len(value) > MAX_VALUE_LENGTH:
+        if len(value) > VALUE_LIMITS.get(key, MAX_VALUE_LENGTH):
             problems.append(f"The {key} in the link is too long; using the default.")
             continue
         raw[key] = value
@@ -62,10 +71,11 @@ def parse_index(field: str, text: str, upper: int) -> tuple[int | None, str | No
     return int(text), None
 
 
-def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
+def resolve(raw: dict[str, str], run, views: list[str], unusable=lambda run_id: None) -> dict:
     """The validated state for `raw` on `run` (a RunInfo or None); problems go into "error".
 
-    `raw["run"]` is not checked here: the caller has already opened `run` from it.
+    `raw["run"]` is not checked here: the caller has already opened `run` from it. Each id of
+    `raw["runs"]` is: `unusable(run_id)` says why a run cannot be shown, or None.
     """
     problems = []
     view = raw.get("view", views[0] if views else "")
@@ -77,12 +87,13 @@ def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
              **{field: choice(field, raw, problems) for field in CHOICES},
              "snapshot_count": run.snapshot_count if run else 0,
              "status": run.status if run else None, "revision": run.revision if run else None,
-             "error": None,
+             "runs": [], "error": None,
              "explicit": sorted(key for key in raw if key in ("run", "view"))}
     if run is None:
         state["error"] = " ".join(problems) or None
         return state
     state["layer"] = pick_layer(raw, run, problems)
+    state["runs"] = pick_runs(raw, run.run_id, unusable, problems)
     bounds = {"neuron": run.units.get(state["layer"], 0), "snapshot": run.snapshot_count,
               "digit": run.output_classes, "example": run.probe_count}
     defaults = {"neuron": 0, "snapshot": run.default_snapshot,
@@ -94,12 +105,39 @@ def resolve(raw: dict[str, str], run, views: list[str]) -> dict:
             if problem:
                 problems.append(problem)
         state[field] = defaults[field] if value is None else value
+    state["method"] = pick_method(raw, problems)
     state["explicit"] = sorted(key for key in raw if key in ("run", "view") or
-                               (key == "layer" and state["layer"] == raw["layer"]) or
+                               (key == "runs" and state["runs"]) or
+                               (key in ("layer", "method") and state[key] == raw[key]) or
                                (key in NUMERIC_FIELDS and str(state[key]) == raw[key]))
     state["explicit"] = sorted({*state["explicit"], *(key for key in CHOICES if raw.get(key) == state[key])})
     state["error"] = " ".join(problems) or None
     return state
+
+
+def pick_method(raw: dict[str, str], problems: list[str]) -> str:
+    method = raw.get("method", METHODS[0])
+    if method in METHODS:
+        return method
+    problems.append(f"There is no map method {shown(method)} (use {' or '.join(METHODS)}); showing {METHODS[0]}.")
+    return METHODS[0]
+
+
+def pick_runs(raw: dict[str, str], open_run: str, unusable, problems: list[str]) -> list[str]:
+    """The usable ids of `runs=A,B,…` in the link's order: each once, never the open run, at most MAX_RUNS."""
+    named = [run_id for run_id in raw.get("runs", "").split(RUN_SEPARATOR) if run_id]
+    if len(set(named)) < len(named):
+        problems.append("The link names a run twice in runs; showing it once.")
+    kept = []
+    for run_id in dict.fromkeys(named):
+        reason = None if run_id == open_run else unusable(run_id)
+        if reason:
+            problems.append(f"{reason} Leaving it out of the runs shown together.")
+        elif run_id != open_run:
+            kept.append(run_id)
+    if len(kept) > MAX_RUNS:
+        problems.append(f"The link names {len(kept)} other runs; showing the first {MAX_RUNS}.")
+    return kept[:MAX_RUNS]
 
 
 def choice(field: str, raw: dict[str, str], problems: list[str]) -> str:
@@ -137,6 +175,7 @@ def href(state: dict | None, **changes) -> str:
         explicit -= set(RUN_SPECIFIC_FIELDS)
     values = {key: state.get(key) for key in FIELDS if key in explicit}
     values.update({key: value for key, value in changes.items() if key in FIELDS})
+    values["runs"] = RUN_SEPARATOR.join(values.get("runs") or []) or None
     unknown = set(changes) - set(FIELDS)
     if unknown:
         raise ValueError(f"href: unknown field(s) {', '.join(sorted(unknown))}")

@@ -4,16 +4,17 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from dash import Input, Output, dcc, html, no_update
+from dash import Input, Output, State, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from app import theme
 from app.runs import RunUnavailable, get_info
+from app.urlstate import MAX_RUNS, href
 from neurons.runformat import finished_best
 
 VIEW = "training"
 LABEL = "Training"
 HINT = "Loss and accuracy per epoch, training and validation; overlay other runs"
-MAX_OVERLAID = 6
 FIGURE_HEIGHT = 440
 PANELS = (("loss", "Loss"), ("accuracy", "Accuracy"))
 
@@ -114,7 +115,7 @@ def layout():
             html.Label(className="nl-compare", children=[
                 html.Span("Overlay runs", className="nl-field-label"),
                 dcc.Dropdown(id="training-compare", multi=True, options=[], value=[],
-                             placeholder="Compare with other runs…")]),
+                             placeholder=f"Compare with up to {MAX_RUNS} other runs…")]),
         ]),
         dcc.Graph(id="training-curves", figure=theme.blank_figure(FIGURE_HEIGHT),
                   config={"displaylogo": False, "displayModeBar": False}),
@@ -122,25 +123,36 @@ def layout():
 
 
 def register(app) -> None:
-    @app.callback(Output("training-compare", "options"), Input("run-list", "data"),
-                  Input("state", "data"))
-    def compare_options(runs, state):
+    @app.callback(Output("training-compare", "options"), Output("training-compare", "value"),
+                  Input("run-list", "data"), Input("state", "data"))
+    def compare_choices(runs, state):
+        """The runs one can overlay, and the link's: one response, so the dropdown never holds a
+        value its options lack (it would drop it, and the link with it)."""
         if not state or state["view"] != VIEW:
-            return no_update
-        return [{"label": run_id, "value": run_id} for run_id, _status, _epochs, _accuracy, broken
-                in runs or [] if not broken and run_id != state["run"]]
+            return no_update, no_update
+        listed = [run_id for run_id, _status, _epochs, _accuracy, broken in runs or []
+                  if not broken and run_id != state["run"]]
+        return [{"label": run_id, "value": run_id} for run_id in dict.fromkeys(listed + state["runs"])], state["runs"]
 
     @app.callback(Output("training-curves", "figure"), Output("training-summary", "children"),
-                  Input("state", "data"), Input("training-compare", "value"))
-    def draw(state, compared):
+                  Input("state", "data"))
+    def draw(state):
+        """The open run's curves with the link's `runs` overlaid (urlstate checked each of them)."""
         if not state or state["view"] != VIEW or not state["run"]:
             return no_update, no_update
         info = get_info(state["run"])
         runs = [curves_of(info)]
-        for run_id in (compared or [])[:MAX_OVERLAID]:
+        for run_id in state["runs"]:
             try:
-                if run_id != info.run_id:
-                    runs.append(curves_of(get_info(run_id)))
-            except RunUnavailable:
+                runs.append(curves_of(get_info(run_id)))
+            except RunUnavailable:  # removed since the state was read; the next refresh says so
                 continue
         return training_curves_figure(runs), summary_line(runs[0], info.manifest.get("test"))
+
+    @app.callback(Output("url", "search", allow_duplicate=True), Input("training-compare", "value"),
+                  State("state", "data"), prevent_initial_call=True)
+    def overlay(compared, state):
+        """Overlaid runs live in the link (`runs=`), so an overlay can be shared and survives back."""
+        if not state or state["view"] != VIEW or list(compared or []) == state["runs"]:
+            raise PreventUpdate
+        return href(state, runs=list(compared or []) or None)

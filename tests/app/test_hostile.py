@@ -37,6 +37,8 @@ HOSTILE_RUN_IDS = [
 ]
 HOSTILE_NUMBERS = ["-1", "-0", "99999999999999999999999", "1e9", "0x10", "NaN", "inf", "3.5", "",
                    "٣", "1" * 300, "0;rm -rf /", "<script>alert(1)</script>"]
+HOSTILE_RUN_LISTS = [",".join(HOSTILE_RUN_IDS[:12]), "alpha,alpha,alpha", "broken,alpha,linked",
+                     ",".join(["alpha"] * 7 + ["x"] * 7), ",,,", "%2C", ",".join(["b" * 99] * 19)]
 HOSTILE_VALUES = [None, -1, 10**12, -10**12, 3.5, float("inf"), "../../canary.txt", "/etc/passwd",
                   "x" * 20_000, [], {}, [1, 2, 3], {"run": "../outside"}, True]
 
@@ -46,6 +48,7 @@ def hostile_app(tmp_path):
     """An app over data/ with one good run; a canary file and a good run folder lie outside it."""
     data_dir = tmp_path / "data"
     write_synthetic_run(data_dir, "alpha", snapshots=3)
+    (write_synthetic_run(data_dir, "broken", snapshots=2) / "manifest.json").write_text("{")
     (tmp_path / "canary.txt").write_text("secret")
     (data_dir / "canary.txt").write_text("secret")
     write_synthetic_run(tmp_path / "elsewhere", "outside", snapshots=2)
@@ -114,12 +117,14 @@ def test_hostile_urls_get_plain_messages_and_open_nothing_outside(hostile_app):
     searches += ["?run=alpha&layer=../../canary.txt", "?run=alpha&layer=output",
                  "?run=alpha&view=__proto__", "?" + "&".join(f"k{i}=v" for i in range(5000)),
                  "?run=%2e%2e%2f%2e%2e%2fcanary.txt", "?run=alpha&run=../outside", "?%ZZ=%"]
+    searches += [f"?run=alpha&view=training&runs={runs}" for runs in HOSTILE_RUN_LISTS]
     responses = post_all(client, [payload(views[0], {"url.search": search}) for search in searches])
     assert_plain(responses)
     assert any("runs/alpha/" in name for name in OPENED)  # the hook does see the app's reads
     assert opened_outside_runs(tmp_path) == []
     for search, (_, body) in zip(searches, responses):
         assert '"run":"alpha"' in body, (search, body[:300])  # always falls back to the good run
+        assert '"runs":[]' in body or '"runs"' not in body, (search, body[:300])  # no run to overlay but alpha
 
 
 @pytest.mark.parametrize("run_id", ["../outside", "linked", "/etc/passwd", "..", "a" * 500])
@@ -185,3 +190,17 @@ def test_bad_flags_exit_2_with_the_reason(flag):
                             timeout=60)
     assert result.returncode == 2
     assert "error:" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_runs_shown_together_are_each_checked_like_run(hostile_app):
+    """Duplicates, unknown ids, escapes, a broken run and more than six ids: each says why it was
+    left out, and only real, readable runs of the data folder are kept."""
+    app, tmp_path = hostile_app
+    write_synthetic_run(tmp_path / "data", "beta", snapshots=2)
+    registry = app.server.extensions["neuron_lens_runs"]
+    state = build_state(registry, "?run=alpha&view=training&runs=beta,broken,../outside,beta,linked,nope",
+                        ["training"])
+    assert state["runs"] == ["beta"]
+    for reason in ("Run broken cannot be opened", "'../outside' is not a valid run id", "no run called 'linked'",
+                   "no run called 'nope'", "names a run twice"):
+        assert reason in state["error"], (reason, state["error"])

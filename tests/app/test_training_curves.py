@@ -61,6 +61,7 @@ def test_best_epoch_comes_from_the_best_snapshot():
 
 def test_training_view_overlays_picked_runs(dash_duo, synthetic_run, app_port):
     """Journey 2 in the browser: curves with the best epoch marked, then another run overlaid."""
+    from dash.testing.wait import until
     from selenium.webdriver.common.by import By
 
     from app.server import create_app
@@ -84,5 +85,15 @@ def test_training_view_overlays_picked_runs(dash_duo, synthetic_run, app_port):
     names = [item.text for item in dash_duo.driver.find_elements(By.CSS_SELECTOR, legend)]
     assert names == ["dropout · training", "dropout · validation", "dropout · best epoch",
                      "baseline · training", "baseline · validation", "baseline · best epoch"]
+    until(lambda: "runs=baseline" in dash_duo.driver.current_url, timeout=10)
     dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/training-overlay.png")
+
+    dash_duo.driver.back()  # the overlay was a step in the history
+    dash_duo.wait_for_text_to_equal(legend, "training")
+    dash_duo.driver.forward()
+    dash_duo.wait_for_text_to_equal(legend, "dropout · training")
+    dash_duo.driver.get(dash_duo.server_url + "/?run=dropout&view=training&runs=baseline,nope")  # a pasted link
+    dash_duo.wait_for_text_to_equal(legend, "dropout · training")
+    dash_duo.wait_for_contains_text("#message", "There is no run called 'nope'. Leaving it out")
+    assert len(dash_duo.driver.find_elements(By.CSS_SELECTOR, legend)) == 6
     assert dash_duo.get_logs() == []

@@ -33,8 +33,8 @@ def test_defaults_fill_layer_neuron_and_newest_snapshot():
     assert state | {"explicit": None} == {
         "run": "alpha", "view": "training", "layer": "dense_1", "neuron": 0, "snapshot": 3,
         "digit": None, "example": None, "snapshot_count": 4, "status": "completed", "error": None,
-        "revision": "4:0:completed:None:None", "explicit": None,
-        "histogram": "count", "dream": "off", "basis": "change", "tiles": "fields"}
+        "revision": "4:0:completed:None:None", "method": "pca", "runs": [], "explicit": None,
+        "histogram": "count", "dream": "off", "basis": "change", "tiles": "change"}
 
 
 def test_a_finished_run_opens_on_its_best_snapshot_a_live_one_on_its_newest():
@@ -44,7 +44,7 @@ def test_a_finished_run_opens_on_its_best_snapshot_a_live_one_on_its_newest():
 
 
 def test_valid_query_is_taken_as_given():
-    state = resolved("?run=alpha&view=neuron&layer=dense_2&neuron=7&snapshot=1&digit=4&example=199&histogram=density&dream=on&basis=responds_to&tiles=responds_to")
+    state = resolved("?run=alpha&view=neuron&layer=dense_2&neuron=7&snapshot=1&digit=4&example=199&histogram=density&dream=on&basis=responds_to&tiles=responds_to&method=tsne&runs=beta")
     assert (state["view"], state["layer"], state["neuron"], state["snapshot"], state["digit"],
             state["example"], state["error"]) == ("neuron", "dense_2", 7, 1, 4, 199, None)
     assert state["explicit"] == sorted(urlstate.FIELDS)
@@ -119,9 +119,35 @@ def test_href_keeps_run_and_view_and_only_named_fields():
 
 
 def test_href_switching_run_drops_the_old_runs_fields():
-    state = resolved("?run=alpha&view=neuron&layer=dense_2&neuron=3&snapshot=1&digit=4")
-    assert parse_qs(urlstate.href(state, run="beta")[1:]) == {
-        "run": ["beta"], "view": ["neuron"], "digit": ["4"]}
+    """Digit too: a link from a 0–9 run must not carry digit=9 to a run of 0s and 1s."""
+    state = resolved("?run=alpha&view=neuron&layer=dense_2&neuron=3&snapshot=1&digit=9")
+    assert parse_qs(urlstate.href(state, run="beta")[1:]) == {"run": ["beta"], "view": ["neuron"]}
+
+
+def resolved_runs(query, known=("beta", "gamma", "delta", "eps", "zeta", "eta", "theta")):
+    raw, problems = urlstate.parse_query(query)
+    state = urlstate.resolve(raw, run_info(), VIEWS,
+                             unusable=lambda run_id: None if run_id in known else f"There is no run called {run_id!r}.")
+    return state, state["error"] or ""
+
+
+def test_runs_keep_the_links_order_and_only_usable_runs():
+    state, error = resolved_runs("?run=alpha&view=training&runs=gamma,beta")
+    assert state["runs"] == ["gamma", "beta"] and error == ""
+    assert parse_qs(urlstate.href(state)[1:])["runs"] == ["gamma,beta"]
+    state, error = resolved_runs("?run=alpha&runs=beta,nope,alpha,beta")
+    assert state["runs"] == ["beta"]
+    assert "There is no run called 'nope'. Leaving it out" in error and "names a run twice" in error
+    state, error = resolved_runs("?run=alpha&runs=beta,gamma,delta,eps,zeta,eta,theta")
+    assert state["runs"] == ["beta", "gamma", "delta", "eps", "zeta", "eta"]
+    assert "names 7 other runs; showing the first 6" in error
+
+
+def test_href_writes_runs_and_none_or_empty_removes_them():
+    state, _ = resolved_runs("?run=alpha&view=training&runs=beta")
+    assert urlstate.href(state, runs=["gamma", "beta"]) == "?run=alpha&runs=gamma%2Cbeta&view=training"
+    assert urlstate.href(state, runs=None) == urlstate.href(state, runs=[]) == "?run=alpha&view=training"
+    assert resolved_runs(urlstate.href(state, runs=["gamma", "beta"]))[0]["runs"] == ["gamma", "beta"]
 
 
 def test_href_none_removes_and_values_are_encoded():
