@@ -1,6 +1,6 @@
 """Ablation: does the model still work when some neurons are silenced?
 
-Definition: /work/shared/guide/interpretation.md, "Ablation". Replace the neurons' activations
+Definition: docs/interpretation.md, "Ablation". Replace the neurons' activations
 `h` by their probe-set mean (mean-ablation) or by 0 (zero-ablation), run the probe set, and report
 overall and per-class accuracy before → after.
 """

@@ -1,6 +1,6 @@
 """Element-wise activation functions of hidden layers, with Keras 3's definitions, and their slopes.
 
-The slope `f'(a)` is the gate `D_l` of the gated chain (/work/shared/guide/interpretation.md,
+The slope `f'(a)` is the gate `D_l` of the gated chain (docs/interpretation.md,
 "Chains from an output digit"); it is computed from the pre-activation `a` and `h = f(a)`. At a
 kink the slope is the one Keras's gradient uses (ReLU: 0 at 0).
 """

@@ -1,6 +1,6 @@
 """Attribution of one example's logit to its pixels.
 
-Definitions: /work/shared/guide/interpretation.md, "Attribution of one example". Both methods
+Definitions: docs/interpretation.md, "Attribution of one example". Both methods
 attribute the logit `z_d`, not the probability.
 - gradient × input: `x ⊙ ∂z_d/∂x`;
 - integrated gradients (Sundararajan et al. 2017), black-image baseline, midpoint rule with m

@@ -1,6 +1,6 @@
 """Chains from an output digit back to the pixels (the click-through view).
 
-Definitions: /work/shared/guide/interpretation.md, "Chains from an output digit". For output d:
+Definitions: docs/interpretation.md, "Chains from an output digit". For output d:
 `c_L = s_L ⊙ W_{L+1}[:, d]`, `c_l = s_l ⊙ (W_{l+1} (D_{l+1} c_{l+1}))`, pixels `c_0 = W1 (D_1 c_1)`.
 - weights: every gate `D_l` is the identity;
 - raw: also every `s` dropped (the blog's plain `W1 W2 W3[:, d]`);

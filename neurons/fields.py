@@ -1,6 +1,6 @@
 """Receptive fields: what a neuron's weights look like on the 28×28 input, and how they changed.
 
-Definitions: /work/shared/guide/interpretation.md, "Receptive fields". A first-layer neuron j
+Definitions: docs/interpretation.md, "Receptive fields". A first-layer neuron j
 shows `W1[:, j]`; a deeper neuron k shows the expanded weights (Voss et al., "Visualizing
 Weights", Distill 2021) `E_l[:, k] = W1 · diag(s1) · W2 · diag(s2) ⋯ W_l[:, k]`: ReLU treated as
 the identity, batch-normalisation scales folded in. Learned change `Δ_t = RF_t − RF_0`; step

@@ -1,6 +1,6 @@
 """Focus and sparsity of a neuron's learned change: the columns of the ranking table.
 
-Definitions: /work/shared/guide/interpretation.md, "Focus and sparsity of a neuron". Everything
+Definitions: docs/interpretation.md, "Focus and sparsity of a neuron". Everything
 is computed on `u = |Δ_t|` over the live pixels only (n of them), with `p = u / Σu`:
 - focus: Hoyer sparsity `(sqrt(n) − ‖u‖₁/‖u‖₂) / (sqrt(n) − 1)`, in [0, 1];
 - effective pixels: `exp(−Σ p log p)`;

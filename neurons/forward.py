@@ -1,6 +1,6 @@
 """The numpy forward pass: logits and every hidden layer's activations from a snapshot's blocks.
 
-Definitions: /work/shared/guide/interpretation.md, "Notation" and "Numpy forward pass". Hidden
+Definitions: docs/interpretation.md, "Notation" and "Numpy forward pass". Hidden
 layer l: `a_l = g_{l-1} W_l + b_l` (pre-activation), `h_l = f_l(a_l)` (the neuron's activation),
 `g_l = s_l·h_l + t_l` (batch normalisation folded, identity without BN). The output layer gives
 the logits `z`; its softmax or sigmoid is applied only by `probabilities`.

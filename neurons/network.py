@@ -1,6 +1,6 @@
 """A run's layers as dense blocks: kernel, bias, activation, then the folded batch normalisation.
 
-Definitions: /work/shared/guide/interpretation.md, "Notation". Batch normalisation in inference
+Definitions: docs/interpretation.md, "Notation". Batch normalisation in inference
 mode is `BN(h) = s·h + t` with `s = γ / sqrt(v + ε)` and `t = β − s·μ`; a dense layer without BN
 has `s = 1, t = 0`; dropout is the identity at inference.
 """

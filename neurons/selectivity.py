@@ -1,6 +1,6 @@
 """Selectivity of hidden neurons over the run's probe set.
 
-Definitions: /work/shared/guide/interpretation.md, "Selectivity". For a neuron's activations:
+Definitions: docs/interpretation.md, "Selectivity". For a neuron's activations:
 - class means `μ_c`;
 - selectivity index (Morcos et al. 2018) `SI = (μ_max − μ_rest) / (μ_max + μ_rest + 1e-9)`, with
   `μ_rest` the mean of the other class means;

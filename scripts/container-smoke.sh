@@ -22,13 +22,13 @@ if (( ${#missing[@]} )); then
 fi
 
 port=${SMOKE_PORT:-8150}
-work=$(mktemp -d /tmp/neuron-lens-smoke.XXXXXX)
+work=$(mktemp -d -t neuron-lens-smoke.XXXXXX)
 image=localhost/neuron-lens-smoke:$$
 container=neuron-lens-smoke-$$
 podman=(podman --root "$work/root" --runroot "$work/run")
 export PODMAN_OPTS="--root $work/root --runroot $work/run"
 export CONTAINERS_CONF=$work/containers.conf
-# The sandbox refuses podman's default limits and runtime (see ../shared/guide/containers.md).
+# Sandboxes without user namespaces or cgroup delegation refuse podman's default limits and runtime.
 cat >"$CONTAINERS_CONF" <<'EOF'
 [containers]
 default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]

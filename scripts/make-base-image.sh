@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Make a local stand-in for python:3.12-slim where no registry is reachable (see
-# ../shared/guide/containers.md): a Debian bookworm minbase with Python 3.11, pip and venv,
+# Make a local stand-in for python:3.12-slim where no container registry is reachable:
+# a Debian bookworm minbase with Python 3.11, pip and venv,
 # made with debootstrap from the Debian mirror apt already uses, and imported into podman.
 #
 # Usage: scripts/make-base-image.sh [IMAGE]          (default IMAGE: localhost/pybase:bookworm)
 # Environment:
-#   PODMAN_OPTS         extra global podman options, e.g. "--root /tmp/x/root --runroot /tmp/x/run"
+#   PODMAN_OPTS         extra global podman options, e.g. "--root DIR/root --runroot DIR/run"
 #   BASE_ROOTFS_CACHE   the root file system tarball, kept between runs
 #                       (default: ${XDG_CACHE_HOME:-$HOME/.cache}/neuron-lens/pybase-bookworm.tar)
 # Both steps are cached: debootstrap runs only when the tarball is missing, the import only when
@@ -27,7 +27,7 @@ debian_mirror() {
 
 build_rootfs_tarball() {
     local rootfs
-    rootfs=$(mktemp -d /tmp/neuron-lens-rootfs.XXXXXX)
+    rootfs=$(mktemp -d -t neuron-lens-rootfs.XXXXXX)
     # The chroot's /proc must be unmounted before the folder can be removed, even after a failure.
     trap "umount '$rootfs/proc' 2>/dev/null || true; rm -rf '$rootfs'" RETURN
     debootstrap --variant=minbase bookworm "$rootfs" "$(debian_mirror)" >&2

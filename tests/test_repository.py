@@ -1,0 +1,21 @@
+"""The repository stands alone: no tracked file names a path outside it (issue 9)."""
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Another checkout's folders, the workplace's guides, or this machine's absolute paths.
+OUTSIDE = re.compile(r"\.\./shared|shared/guide|/work/|/root/|/home/")
+
+
+def test_no_tracked_file_names_a_path_outside_the_repository():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    offenders = []
+    for name in tracked.split():
+        path = ROOT / name
+        if path.suffix in (".png", ".npy", ".npz", ".gif") or not path.is_file() or path == Path(__file__).resolve():
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+            if OUTSIDE.search(line):
+                offenders.append(f"{name}:{number}: {line.strip()[:100]}")
+    assert offenders == []
