@@ -1,7 +1,10 @@
 """Journey 8: the URL holds the view; a pasted link reopens it, back and forward work, and bad
 values become a plain message."""
+import time
 from urllib.parse import parse_qs, urlparse
 
+import pytest
+from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 
 from app.server import create_app
@@ -74,4 +77,23 @@ def test_bad_values_show_a_plain_message_and_the_page_keeps_working(dash_duo, sy
     assert "Traceback" not in dash_duo.driver.page_source
     dash_duo.wait_for_text_to_equal(".nl-run-id", "alpha")
     dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/url-bad-values.png")
+    assert dash_duo.get_logs() == []
+
+
+@pytest.mark.parametrize("view", ["digit", "example"])
+def test_switching_runs_carries_no_value_that_only_fits_the_old_run(dash_duo, synthetic_run, app_port, view):
+    """digit=9 of a 0–9 run means nothing for a run of 0s and 1s: the switch must not carry it
+    over and then blame the user for it."""
+    synthetic_run("ten", snapshots=3)
+    synthetic_run("binary", outputs=1, batchnorm=False, snapshots=3)
+    dash_duo.start_server(create_app(synthetic_run.data_dir), port=app_port)
+    dash_duo.driver.get(f"{dash_duo.server_url}/?run=ten&view={view}&digit=9&example=150")
+    dash_duo.wait_for_contains_text(".nl-run-id", "ten")
+    dash_duo.wait_for_contains_text(f"#view-{view}", "9")
+    pick_run(dash_duo, "binary")
+    dash_duo.wait_for_text_to_equal(".nl-run-id", "binary")
+    until(lambda: query_of(dash_duo.driver.current_url).get("run") == "binary", timeout=10)
+    assert query_of(dash_duo.driver.current_url) == {"run": "binary", "view": view}
+    time.sleep(1)  # a wrong carry-over would be said within a refresh
+    assert not dash_duo.find_element("#message").is_displayed(), dash_duo.find_element("#message").text
     assert dash_duo.get_logs() == []
