@@ -27,6 +27,9 @@ def add_parser(commands, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-range", choices=("auto", "0-1", "0-255"), default="auto",
                         help="what the model was fed: pixels / 255 (0-1) or raw pixels (0-255); default "
                              "auto: 0-255 if the model starts with a Rescaling layer, else 0-1")
+    parser.add_argument("--architecture", type=existing_file, metavar="MODEL",
+                        help="for checkpoints saved with save_weights_only (*.weights.h5): the model they "
+                             "belong to, as a .keras file or the .json of model.to_json()")
     parser.set_defaults(command=run_import, parser=parser)
 
 
@@ -38,7 +41,7 @@ def run_import(args) -> int:
     try:
         imported = importer.import_run(args.source, data_dir=args.data_dir, run_id=args.run_id,
                                        probe_file=args.probe_file, history_file=args.history,
-                                       input_range=args.input_range)
+                                       input_range=args.input_range, architecture=args.architecture)
     except importer.CannotImport as error:
         args.parser.error(str(error))
     except OSError as error:

@@ -302,10 +302,27 @@ def load_into(chain: keras.Sequential, stages: list[Stage]) -> None:
 
 # ---- the run ---------------------------------------------------------------------------------------
 def load_model(path: Path) -> keras.Model:
+    """A whole model from a .keras / .h5 file, or from the .json of `model.to_json()`."""
     try:
+        if path.suffix == ".json":
+            return keras.models.model_from_json(path.read_text(encoding="utf-8"))
         return keras.models.load_model(path, compile=False)
     except Exception as error:  # Keras raises many kinds for a file it cannot read
         raise CannotImport(f"cannot load {path} as a Keras model: {error}") from None
+
+
+def load_checkpoint(path: Path, architecture: keras.Model | None) -> keras.Model:
+    """A checkpoint as a model: a whole-model file, or a `.weights.h5` loaded into `architecture`."""
+    if not path.name.endswith(".weights.h5"):
+        return load_model(path)
+    if architecture is None:
+        raise CannotImport(f"{path.name} holds weights only: name the model they belong to with "
+                           f"--architecture MODEL (a .keras file, or the .json of model.to_json())")
+    try:
+        architecture.load_weights(path)
+    except Exception as error:  # a mismatch of layers or shapes, or an unreadable file
+        raise CannotImport(f"cannot load {path.name} into the --architecture model: {error}") from None
+    return architecture
 
 
 def probe_set(probe_file: Path | None, data_dir: Path, digits: list[int]):
@@ -363,14 +380,16 @@ def best_index(series: list[Checkpoint], history: list[dict]) -> int:
 
 
 def import_run(source: str, *, data_dir: Path, run_id: str | None = None, probe_file: Path | None = None,
-               history_file: Path | None = None, input_range: str = "auto") -> Imported:
+               history_file: Path | None = None, input_range: str = "auto",
+               architecture: Path | None = None) -> Imported:
     """Write the model file(s) named by `source` as a run with status `imported`."""
     series, order = checkpoints(source)
     notes = [f"{len(series)} snapshot{'s' if len(series) > 1 else ''} from {source}, ordered by {order}"]
     history = read_history(history_file) if history_file else []
     if order == "one file" and history:
         series[0].epoch = history[-1]["epoch"]
-    first = load_model(series[0].path)
+    skeleton = load_model(architecture) if architecture else None
+    first = load_checkpoint(series[0].path, skeleton)
     stages = stages_of(first, input_range, notes)
     check_activations(stages)
     chain = plain_chain(stages)
@@ -392,7 +411,8 @@ def import_run(source: str, *, data_dir: Path, run_id: str | None = None, probe_
     try:
         writer.write_probe(*probe)
         writer.write_live_pixels(live)
-        expected = write_snapshots(writer, series, chain, described, stages, first, input_range, probe[0], scale)
+        expected = write_snapshots(writer, series, chain, described, stages, skeleton, input_range, probe[0],
+                                   scale)
         writer.manifest["history"] = history
         writer.set_best_snapshot(best_index(series, history))
         accuracy = check_forward(writer, expected, probe)
@@ -403,13 +423,14 @@ def import_run(source: str, *, data_dir: Path, run_id: str | None = None, probe_
     return Imported(writer, notes)
 
 
-def write_snapshots(writer, series, chain, described, stages, first, input_range, images, scale):
-    """Append one snapshot per file; return each file's Keras predictions on the checked digits."""
+def write_snapshots(writer, series, chain, described, stages, skeleton, input_range, images, scale):
+    """Append one snapshot per file (the first one's stages are given); return each file's Keras
+    predictions on the checked digits."""
     inputs = data.model_inputs(images[:CHECKED_DIGITS]) * scale
     expected = []
-    for checkpoint in series:
-        model = first if checkpoint is series[0] else load_model(checkpoint.path)
-        current = stages if model is first else stages_of(model, input_range, [])
+    for position, checkpoint in enumerate(series):
+        model = load_checkpoint(checkpoint.path, skeleton)
+        current = stages if position == 0 else stages_of(model, input_range, [])
         if [stage.shape for stage in current] != [stage.shape for stage in stages]:
             raise CannotImport(f"{checkpoint.path.name} holds a different model from {series[0].path.name}")
         load_into(chain, current)

@@ -143,3 +143,19 @@ def test_imported_runs_are_listed_as_imported(tmp_path):
     assert status == 0 and "listed" in output and "imported" in output
     manifest = json.loads((tmp_path / "data" / "runs" / "listed" / "manifest.json").read_text())
     assert manifest["status"] == "imported" and manifest["best_snapshot"] == 0
+
+
+def test_weights_only_checkpoints_need_and_take_their_architecture(tmp_path, capsys):
+    folder = tmp_path / "weights"
+    folder.mkdir()
+    saved = keras.callbacks.ModelCheckpoint(str(folder / "ckpt_{epoch:02d}.weights.h5"), save_weights_only=True)
+    model = fitted(sequential(batchnorm=True), epochs=2, callbacks=[saved])
+    (tmp_path / "model.json").write_text(model.to_json())
+    with pytest.raises(SystemExit):
+        run_cli("import", folder, "--data-dir", tmp_path / "data")
+    assert "holds weights only: name the model they belong to with --architecture" in capsys.readouterr().err
+    run, _ = imported_run(tmp_path / "data", folder, "--architecture", tmp_path / "model.json")
+    assert run.snapshot_labels == ["epoch 1", "epoch 2"]
+    images = run.probe_images[:200]
+    expected = model.predict(model_inputs(model, images), verbose=0)
+    np.testing.assert_allclose(probabilities(run.forward(images, 1), "softmax"), expected, atol=1e-5)
