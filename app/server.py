@@ -13,7 +13,7 @@ from flask import jsonify
 from app import layout, urlstate
 from app.cache import init_cache
 from app.runs import RunUnavailable, install
-from app.views import VIEWS, train_form
+from app.views import VIEWS, exports, train_form
 from neurons.runformat import dataset_label
 
 log = logging.getLogger("neuron_lens.app")
@@ -44,6 +44,7 @@ def create_app(data_dir, *, allow_training: bool | None = None,
     for view in VIEWS:
         view.register(app)
     train_form.register(app)
+    exports.register(app)
 
     @app.server.errorhandler(DependencyException)
     def unknown_component_file(_error):

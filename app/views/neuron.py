@@ -14,7 +14,7 @@ from dash.exceptions import PreventUpdate
 from app import figures
 from app.runs import RunUnavailable
 from app.urlstate import href
-from app.views import computed, controls
+from app.views import computed, controls, exports
 from app.views import neuron_responses
 
 VIEW = "neuron"
@@ -81,6 +81,7 @@ def body():
                                         updatemode="mouseup", allow_direct_input=False), className="nl-slider"),
                 ]),
                 html.Div(id="neuron-snapshot-label", className="nl-snapshot-label"),
+                exports.neuron_buttons(),
                 neuron_responses.responds_panel(),
                 dcc.Interval(id="neuron-interval", interval=400, disabled=True),
                 dcc.Store(id="neuron-frames"),
