@@ -95,7 +95,9 @@ def importance_scatter(selectivity_index, importance, *, selected: int | None, t
     holds the neuron, so a click opens it."""
     selectivity_index = np.asarray(selectivity_index, dtype=float)
     importance = np.asarray(importance, dtype=float)
-    neurons = np.arange(len(importance))
+    # A plain list: Dash reads a clicked point's customdata from the figure as sent, and a numpy
+    # array would travel base64-encoded, unreadable there.
+    neurons = list(range(len(importance)))
     colours = [figures.HIGHLIGHT if neuron == selected else theme.ACCENT for neuron in neurons]
     points = {"type": "scatter", "mode": "markers", "x": selectivity_index, "y": importance,
               "customdata": neurons, "marker": {"color": colours, "size": 8, "opacity": 0.8},

@@ -147,6 +147,13 @@ def digit_chain(run_id: str, snapshot_count: int, digit: int, snapshot: int, mod
     return chain | {"pixels": unseen_as_nan(run, chain["pixels"])}
 
 
+@per_run
+def layer_responds_to(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> np.ndarray:
+    """What every neuron of a layer responds to at one snapshot, (units, 28, 28), never-inked pixels NaN."""
+    run = run_at(run_id, snapshot_count)
+    return unseen_as_nan(run, run.layer_responds_to(layer, snapshot))
+
+
 def unseen_as_nan(run, fields) -> np.ndarray:
     """28×28 maps (…, 28, 28) with the pixels never inked in training set to NaN, drawn as
     theme.UNSEEN: their weights are untouched initial noise that would otherwise set the colour

@@ -16,7 +16,7 @@ VIEW = "layer"
 LABEL = "Layer"
 HINT = "Every neuron of a layer as a 28×28 field at one snapshot; click one to open it"
 
-KINDS = {"weights": "weights", "change": "change since init"}
+KINDS = {"weights": "weights", "change": "change since init", "responds_to": "responds to"}
 ORDERS = {"neuron": "neuron number", "focus": "focus, highest first"}
 
 
@@ -55,7 +55,8 @@ def active(state) -> bool:
 def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: str, scale: str, order: str):
     """The mosaic (without a selection, so one cached figure serves every neuron) and its tile order."""
     run = computed.run_at(run_id, snapshot_count)
-    fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, kind)
+    fields = (computed.layer_responds_to(run_id, snapshot_count, layer, snapshot) if kind == "responds_to" else
+              computed.layer_fields(run_id, snapshot_count, layer, snapshot, kind))
     neurons = np.arange(len(fields))
     if order == "focus":
         focus = computed.focus_table(run_id, snapshot_count, layer, snapshot)["focus"].to_numpy()
@@ -64,6 +65,8 @@ def mosaic(run_id: str, snapshot_count: int, layer: str, snapshot: int, kind: st
     what = "expanded weights (Voss et al. 2021)" if deeper else "weights W₁[:, j]"
     if kind == "change":
         what = f"learned change Δₜ = RFₜ − RF₀ of the {what}"
+    elif kind == "responds_to":
+        what = "what each responds to: activation-weighted mean probe digit − mean digit"
     scaling = "each tile scaled to its own largest |value|" if scale == "tile" else "one colour scale for all tiles"
     ordering = "sorted by focus (Hoyer sparsity of Δₜ), highest first" if order == "focus" else "in neuron order"
     figure = figures.mosaic_figure(
@@ -87,17 +90,27 @@ def register(app):
 
     @app.callback(Output("layer-mosaic", "figure"), Output("layer-layer", "options"), Output("layer-layer", "value"),
                   Output("layer-snapshot", "max"), Output("layer-snapshot", "marks"), Output("layer-snapshot", "value"),
-                  Input("state", "data"), Input("layer-kind", "value"), Input("layer-scale", "value"),
+                  Output("layer-kind", "value"),
+                  Input("state", "data"), Input("layer-scale", "value"),
                   Input("layer-order", "value"), State("layer-snapshot", "value"))
-    def render(state, kind, scale, order, slider_value):
+    def render(state, scale, order, slider_value):
         if not active(state):
             raise PreventUpdate
+        kind = state["tiles"]
         run = computed.run_of(state)
         count = run.snapshot_count
         marks = controls.run_marks(run)
         snapshot = state["snapshot"]
         return (selected_mosaic(state, kind, scale, order), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
-                no_update if snapshot == slider_value else snapshot)
+                no_update if snapshot == slider_value else snapshot, kind)
+
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input("layer-kind", "value"), State("state", "data"), prevent_initial_call=True)
+    def choose_kind(kind, state):
+        """The tiles shown are a choice the link keeps."""
+        if not active(state) or kind == state["tiles"]:
+            raise PreventUpdate
+        return href(state, tiles=kind)
 
     @app.callback(Output("url", "search", allow_duplicate=True),
                   Input("layer-mosaic", "clickData"), State("state", "data"), prevent_initial_call=True)

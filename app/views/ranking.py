@@ -16,6 +16,7 @@ from dash.exceptions import PreventUpdate
 from app import figures
 from app.urlstate import href
 from app.views import computed, controls
+from app.views import ranking_importance
 
 VIEW = "ranking"
 LABEL = "Ranking"
@@ -42,6 +43,9 @@ class Column:
 COLUMNS = {
     "neuron": Column("neuron", "The neuron's number in its layer."),
     "focus": Column("focus", "Hoyer sparsity of |Δₜ| over live pixels: 0 = spread evenly, 1 = a single pixel.", 3),
+    "focus_z": Column("focus above noise", "z = (focus − its noise baseline's mean) / its sd: Gaussian noise on the "
+                      "live pixels for Δₜ, the neuron's own activations shuffled across digits for the "
+                      "responds-to picture. ≥ 3: clear of noise.", 1),
     "effective_pixels": Column("effective pixels", "exp(−Σ p log p), p = |Δₜ| / Σ|Δₜ|: how many pixels it "
                                "effectively looks at.", 1),
     "top20_share": Column("top-20 share", "Share of Σ|Δₜ| held by the 20 largest pixels.", 3),
@@ -55,10 +59,12 @@ COLUMNS = {
     "active_share": Column("active", "ReLU layers: share of probe digits on which the activation is above zero; "
                            "0 = a dead neuron, whose weights only ever changed by the optimiser's momentum. Blank "
                            "for sigmoid or tanh layers, which are never exactly silent.", 1, percent=True),
+    "importance": Column("accuracy drop", "Importance: the probe accuracy drop when this neuron alone is "
+                         "mean-ablated (its activation replaced by its probe-set mean).", 1, percent=True),
 }
 # The core's per-neuron tables (computed functions of run id, snapshot count, layer, snapshot) that
 # hold the COLUMNS; a metric from another table adds its table here.
-METRIC_TABLES = (computed.focus_table, computed.selectivity)
+METRIC_TABLES = (computed.selectivity, ranking_importance.importance_table)
 FIELD_DEFINITION = ("The learned change Δₜ = RFₜ − RF₀ of the neuron's receptive field, each on its own "
                     "symmetric scale: red up, blue down; grey: pixels never inked in training.")
 DEFAULT_SORT = "focus"
@@ -83,6 +89,7 @@ def body():
     return html.Div(children=[
         html.Div(className="nl-controls", children=[
             html.Label(["Layer", dcc.Dropdown(id="ranking-layer", clearable=False, style={"width": "140px"})]),
+            ranking_importance.basis_control(),
             html.Button("Download CSV", id="ranking-download-button", n_clicks=0, className="nl-button"),
             dcc.Download(id="ranking-download"),
         ]),
@@ -111,6 +118,7 @@ def body():
                              "animateRows": False},
         ),
         dcc.Store(id="ranking-filtered-for"),
+        ranking_importance.panels(),
     ], className="nl-ranking-table")
 
 
@@ -140,10 +148,11 @@ def active(state) -> bool:
     return controls.showing(state, VIEW)
 
 
-def metrics_frame(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> pd.DataFrame:
+def metrics_frame(run_id: str, snapshot_count: int, layer: str, snapshot: int, basis: str = "change") -> pd.DataFrame:
     """The COLUMNS of every neuron of a layer at one snapshot, one row per neuron, gathered from
-    the core's per-neuron tables (METRIC_TABLES)."""
-    tables = [table(run_id, snapshot_count, layer, snapshot).reset_index(drop=True) for table in METRIC_TABLES]
+    the core's per-neuron tables (METRIC_TABLES, and the focus metrics on `basis`)."""
+    tables = [ranking_importance.focus_table(run_id, snapshot_count, layer, snapshot, basis).reset_index(drop=True)]
+    tables += [table(run_id, snapshot_count, layer, snapshot).reset_index(drop=True) for table in METRIC_TABLES]
     frame = pd.concat(tables, axis=1)
     frame.insert(0, "neuron", np.arange(len(frame)))
     return frame[list(COLUMNS)]
@@ -163,10 +172,10 @@ def grid_rows(frame: pd.DataFrame, thumbnails: list[str]) -> list[dict]:
 
 
 @computed.per_run
-def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int) -> list[dict]:
-    """The grid's rows for a layer at one snapshot, thumbnails of each learned change included."""
-    fields = computed.layer_fields(run_id, snapshot_count, layer, snapshot, "change")
-    return grid_rows(metrics_frame(run_id, snapshot_count, layer, snapshot), figures.field_thumbnails(fields))
+def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int, basis: str) -> list[dict]:
+    """The grid's rows for a layer at one snapshot, a thumbnail of each neuron's basis picture included."""
+    fields = ranking_importance.basis_fields(run_id, snapshot_count, layer, snapshot, basis)
+    return grid_rows(metrics_frame(run_id, snapshot_count, layer, snapshot, basis), figures.field_thumbnails(fields))
 
 
 def quiet_neurons(rows: list[dict]) -> int | None:
@@ -179,8 +188,9 @@ def quiet_neurons(rows: list[dict]) -> int | None:
 def caption_of(run, state: dict, quiet: int | None) -> str:
     labels = run.snapshot_labels
     caption = (f"{run.units(state['layer'])} neurons of {state['layer']} at {labels[state['snapshot']]}. "
-               "Focus metrics are computed on the learned change Δₜ = RFₜ − RF₀ over live pixels "
-               "(deeper layers: expanded weights); selectivity over the probe set. Hover a header for its "
+               f"Focus metrics are computed on the {ranking_importance.BASES[state['basis']]} over live pixels "
+               "(learned change of deeper layers: of expanded weights); selectivity and importance over the "
+               "probe set. Hover a header for its "
                "definition; click a row to open the neuron; type in the filter row under a header, "
                "e.g. > 0.5, ≤ 3 or 0.2 to 0.4.")
     if quiet:
@@ -199,6 +209,7 @@ def csv_name(run_id: str, layer: str, label: str) -> str:
 
 def register(app):
     controls.register_waiting(app, VIEW)
+    ranking_importance.register(app, active)
 
     @app.callback(Output("ranking-table", "rowData"), Output("ranking-caption", "children"),
                   Output("ranking-layer", "options"), Output("ranking-layer", "value"),
@@ -211,13 +222,15 @@ def register(app):
             raise PreventUpdate
         run = computed.run_of(state)
         count, snapshot = run.snapshot_count, state["snapshot"]
-        rows = table_rows(*computed.key_of(state), state["layer"], snapshot)
+        rows = table_rows(*computed.key_of(state), state["layer"], snapshot, state["basis"])
         quiet = quiet_neurons(rows)
         marks = controls.run_marks(run)
         # The default filter is set when a layer is first shown; after that the filter row is the user's.
         shown_layer = [state["run"], state["layer"]]
         filter_model = no_update if shown_layer == filtered_for else (QUIET_FILTER if quiet is not None else {})
-        return (rows, caption_of(run, state, quiet), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
+        noise = ranking_importance.noise_caption(
+            ranking_importance.focus_table(*computed.key_of(state), state["layer"], snapshot, state["basis"]), state["basis"])
+        return (rows, f"{caption_of(run, state, quiet)} {noise}", run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot, filter_model, shown_layer)
 
     @app.callback(Output("url", "search", allow_duplicate=True),
@@ -238,5 +251,6 @@ def register(app):
             raise PreventUpdate
         run = computed.run_of(state)
         name = csv_name(state["run"], state["layer"], run.snapshot_labels[state["snapshot"]])
-        return dcc.send_data_frame(metrics_frame(*computed.key_of(state), state["layer"], state["snapshot"]).to_csv,
+        return dcc.send_data_frame(metrics_frame(*computed.key_of(state), state["layer"], state["snapshot"],
+                                                 state["basis"]).to_csv,
                                    name, index=False)

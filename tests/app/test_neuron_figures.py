@@ -76,7 +76,7 @@ def test_dream_gallery_puts_the_best_probe_digit_after_the_seeds():
 
 def test_importance_scatter_carries_each_neuron_for_a_click():
     figure = neuron_figures.importance_scatter([0.1, 0.5, np.nan], [0.01, 0.0, 0.002], selected=1, title="SI vs importance")
-    assert list(figure.data[0].customdata) == [0, 1, 2]
+    assert figure.to_plotly_json()["data"][0]["customdata"] == [0, 1, 2]  # a list: Dash reads clicks from it
     assert figure.data[0].marker.color[1] != figure.data[0].marker.color[0]
 
 

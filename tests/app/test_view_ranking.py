@@ -207,8 +207,9 @@ def test_every_metric_column_is_a_grid_column_with_its_definition():
         assert column["headerTooltip"] == ranking.COLUMNS[column["field"]].definition
     [sorted_column] = [column["field"] for column in definitions if column.get("sort")]
     assert sorted_column == "focus"
-    [percent] = [column for column in definitions if "filterValueGetter" in column]
-    assert percent["field"] == "active_share" and percent["floatingFilterComponentParams"] == {"unit": "%"}
+    percents = [column for column in definitions if "filterValueGetter" in column]
+    assert [column["field"] for column in percents] == ["active_share", "importance"]
+    assert all(column["floatingFilterComponentParams"] == {"unit": "%"} for column in percents)
     assert ranking.QUIET_FILTER["active_share"]["filter"] == pytest.approx(100 * ranking.QUIET_SHARE)
 
 
