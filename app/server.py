@@ -10,7 +10,7 @@ from dash import Input, Output, State, html, set_props
 from dash.exceptions import DependencyException, PreventUpdate
 from flask import jsonify
 
-from app import layout, urlstate
+from app import background, layout, urlstate
 from app.cache import init_cache
 from app.runs import RunUnavailable, install
 from app.views import VIEWS, exports, train_form
@@ -33,7 +33,8 @@ def create_app(data_dir, *, allow_training: bool | None = None,
     """The dashboard for the runs in data_dir/runs. Debug stays off: set it only in app.run."""
     allow_training = training_allowed(allow_training)
     app = dash.Dash(__name__, title="Neuron Lens", assets_folder=str(ASSETS),
-                    update_title=None, on_error=report_callback_error)
+                    update_title=None, on_error=report_callback_error,
+                    background_callback_manager=background.manager(data_dir))
     registry = install(app.server, data_dir)
     init_cache(app.server, cache_config)
     launcher = train_form.install(app.server, registry.data_dir, enabled=allow_training)
@@ -148,7 +149,7 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
         value = state["run"] if state else None
         if listed == shown_runs and value == shown_value:
             raise PreventUpdate
-        return [layout.picker_option(summary) for summary in summaries], value, listed
+        return layout.picker_options(summaries), value, listed
 
     @app.callback(Output("url", "search", allow_duplicate=True), Input("run-picker", "value"),
                   State("state", "data"), prevent_initial_call=True)

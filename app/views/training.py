@@ -10,6 +10,7 @@ from dash.exceptions import PreventUpdate
 from app import theme
 from app.runs import RunUnavailable, get_info
 from app.urlstate import MAX_RUNS, href
+from app.views import layer_health
 from neurons.runformat import finished_best
 
 VIEW = "training"
@@ -119,10 +120,12 @@ def layout():
         ]),
         dcc.Graph(id="training-curves", figure=theme.blank_figure(FIGURE_HEIGHT),
                   config={"displaylogo": False, "displayModeBar": False}),
+        layer_health.panel(),
     ])
 
 
 def register(app) -> None:
+    layer_health.register(app)
     @app.callback(Output("training-compare", "options"), Output("training-compare", "value"),
                   Input("run-list", "data"), Input("state", "data"))
     def compare_choices(runs, state):

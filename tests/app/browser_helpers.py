@@ -3,6 +3,15 @@ import numpy as np
 from selenium.webdriver.common.action_chains import ActionChains
 
 from app.server import create_app
+from neurons.runformat import RunWriter
+from tests.helpers.runs import random_weights
+
+
+def grow(path, epoch: int, seed: int = 5) -> None:
+    """Append a snapshot ("epoch {epoch}", new random weights) to a running run, as the trainer would."""
+    writer = RunWriter.reopen(path)
+    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(seed)),
+                           label=f"epoch {epoch}", epoch=epoch, step=0)
 
 
 def seen(run, maps) -> np.ndarray:
@@ -21,7 +30,17 @@ def open_view(dash_duo, synthetic_run, port, query, ready_selector, ready_text, 
 
 def click_plot_at(dash_duo, container, x, y):
     """Click the data coordinate (x, y) of the Plotly graph inside the CSS selector `container`."""
-    position = dash_duo.driver.execute_script(
+    ActionChains(dash_duo.driver).move_to_location(*plot_position(dash_duo, container, x, y)).pause(0.3).click().perform()
+
+
+def hover_plot_at(dash_duo, container, x, y):
+    """Rest the mouse on the data coordinate (x, y) of the Plotly graph inside `container`."""
+    ActionChains(dash_duo.driver).move_to_location(*plot_position(dash_duo, container, x, y)).pause(0.3).perform()
+
+
+def plot_position(dash_duo, container, x, y) -> list[float]:
+    """The page position of the data coordinate (x, y) of the Plotly graph inside `container`."""
+    return dash_duo.driver.execute_script(
         """const gd = document.querySelector(arguments[0] + ' .js-plotly-plot');
         gd.scrollIntoView({block: 'center'});
         const layout = gd._fullLayout, box = gd.getBoundingClientRect();
@@ -29,7 +48,6 @@ def click_plot_at(dash_duo, container, x, y):
         return [box.left + xaxis._offset + xaxis.d2p(arguments[1]),
                 box.top + yaxis._offset + yaxis.d2p(arguments[2])];""",
         container, x, y)
-    ActionChains(dash_duo.driver).move_to_location(*position).pause(0.3).click().perform()
 
 
 def shown_matrix(dash_duo, container, attribute="z"):
