@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 
 from neurons.runformat import run_path, validate_run_id
+from trainer import checkpoint_files
 
 
 def add_parser(commands, common: argparse.ArgumentParser) -> None:
@@ -36,6 +37,10 @@ def add_parser(commands, common: argparse.ArgumentParser) -> None:
 def run_import(args) -> int:
     if args.run_id and run_path(args.data_dir, args.run_id).exists():
         args.parser.error(f"run {args.run_id} already exists in {args.data_dir / 'runs'}; choose another --run-id")
+    try:
+        checkpoint_files.checkpoints(args.source)  # a wrong path is refused before TensorFlow loads
+    except checkpoint_files.CannotImport as error:
+        args.parser.error(str(error))
     from trainer import importer  # TensorFlow loads here
     from trainer.cli import fail
     try:
