@@ -23,7 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-SCHEMA_VERSION = 1
+from neurons import float16_changes, slotfiles
+from neurons.float16_changes import FLOAT16
+
+SCHEMA_VERSION = 2
 MANIFEST = "manifest.json"
 WEIGHTS_DIR = "weights"
 PROBE_FILE = "probe.npz"
@@ -38,7 +41,11 @@ ARRAYS_BY_KIND = {
 }
 # A running trainer refreshes its heartbeat every few seconds; silence this long means it died.
 HEARTBEAT_STALE_SECONDS = 60.0
-DTYPE = np.dtype("<f4")
+DTYPE = float16_changes.FLOAT32
+# How snapshots are stored (manifest key snapshot_dtype; absent means float32). A float16 run
+# keeps its initialisation in float32 under weights/init/ (see neurons.float16_changes).
+SNAPSHOT_DTYPES = {"float32": DTYPE, "float16": FLOAT16}
+INIT_DIR = "init"
 
 
 class BrokenRun(Exception):
@@ -67,10 +74,21 @@ def run_path(data_dir: str | os.PathLike, run_id: object) -> Path:
     return runs_dir(data_dir) / validate_run_id(run_id)
 
 
+def json_text(payload: dict) -> str:
+    """JSON with one key, and one list item, per line: readable, and written by json's C encoder
+    (its indenting encoder is pure Python: milliseconds for a long run's manifest, which a run
+    taking many snapshots an epoch rewrites every second)."""
+    def encoded(value) -> str:
+        if isinstance(value, list) and value:
+            return "[\n  " + ",\n  ".join(json.dumps(item, allow_nan=False) for item in value) + "\n ]"
+        return json.dumps(value, allow_nan=False)
+    return "{\n" + ",\n".join(f" {json.dumps(key)}: {encoded(value)}" for key, value in payload.items()) + "\n}\n"
+
+
 def write_json_atomic(path: Path, payload: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, indent=1, allow_nan=False)
+        handle.write(json_text(payload))
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
@@ -89,88 +107,132 @@ def array_shapes(layers: list[dict]) -> dict[str, tuple[int, ...]]:
 
 
 def snapshot_crc32(read_slot, names) -> int:
-    """CRC-32 over the bytes of every array's slot, in sorted name order."""
+    """CRC-32 over the bytes of every array's slot as readers see it (float32), in sorted name order."""
     crc = 0
     for name in sorted(names):
         crc = zlib.crc32(np.ascontiguousarray(read_slot(name), dtype=DTYPE).tobytes(), crc)
     return crc
 
 
+def stored_dtype(manifest: dict) -> np.dtype:
+    """The dtype of a run's array files: its snapshot_dtype, float32 when absent (older runs)."""
+    name = manifest.get("snapshot_dtype", "float32")
+    if not isinstance(name, str) or name not in SNAPSHOT_DTYPES:
+        raise BrokenRun(f"manifest.json: unknown snapshot_dtype {str(name)[:20]!r}")
+    return SNAPSHOT_DTYPES[name]
+
+
 class RunWriter:
     """Creates a run folder and appends weight snapshots to it; the trainer's only way to write.
 
-    Arrays are written with ordinary file writes (not memory maps) so that a full disk surfaces
-    as an OSError rather than a crash inside a mapped page.
+    Arrays are written with ordinary file writes (neurons.slotfiles), not memory maps. A snapshot
+    is listed in the manifest only once its slots are on disk: `append_snapshot(commit=False)`
+    writes the slots and leaves the flush-and-list to a later `commit()`, so that snapshots taken
+    in quick succession share one flush and one manifest write.
     """
 
     def __init__(self, path: Path, manifest: dict):
         self.path = Path(path)
         self.manifest = manifest
         self.shapes = array_shapes(manifest["layers"])
+        self.dtype = stored_dtype(manifest)
         self._last_heartbeat = 0.0
+        self._slot_writers: dict[str, slotfiles.SlotWriter] = {}
+        self._uncommitted: list[dict] = []
+        self._init: dict[str, np.ndarray] | None = None
 
     @classmethod
     def create(cls, path, *, run_id: str, preset: str, config: dict, dataset: dict,
-               layers: list[dict], capacity: int) -> "RunWriter":
+               layers: list[dict], capacity: int, snapshot_dtype: str = "float32") -> "RunWriter":
         """Make the folder, preallocate `capacity` snapshot slots and write the first manifest."""
         validate_run_id(run_id)
+        if snapshot_dtype not in SNAPSHOT_DTYPES:
+            raise ValueError(f"snapshot dtype must be one of {', '.join(SNAPSHOT_DTYPES)}, got {snapshot_dtype!r}")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=False)
         (path / WEIGHTS_DIR).mkdir()
         manifest = {
-            "schema_version": SCHEMA_VERSION, "run_id": run_id, "created": utc_now(),
+            # A float16 run is schema 2, so that a Neuron Lens older than the format says so.
+            "schema_version": 1 if snapshot_dtype == "float32" else 2, "run_id": run_id, "created": utc_now(),
             "preset": preset, "config": config, "dataset": dataset, "layers": layers,
+            "snapshot_dtype": snapshot_dtype,
             "capacity": int(max(capacity, 1)), "snapshots": [], "history": [],
             "status": "running", "best_snapshot": None, "test": None, "error": None,
             "pid": os.getpid(), "host": socket.gethostname(), "heartbeat": utc_now(),
         }
         writer = cls(path, manifest)
-        for name, shape in writer.shapes.items():
-            writer._allocate(name, shape, manifest["capacity"])
+        for name in writer.shapes:
+            writer._rewrite(name, manifest["capacity"])
         writer.save_manifest()
         return writer
 
     @classmethod
     def reopen(cls, path) -> "RunWriter":
-        """Continue writing an existing run (resume): status back to running, this pid."""
+        """Continue writing an existing run (resume): status back to running, this pid. The
+        capacity is read from the files themselves: a compaction may have been cut short."""
         manifest = read_manifest(path)
         writer = cls(Path(path), manifest)
+        slotfiles.remove_temporaries(writer.path / WEIGHTS_DIR)
+        manifest["capacity"] = min(writer._slots_in(name) for name in writer.shapes)
+        if writer.dtype == FLOAT16 and manifest["snapshots"]:
+            writer._init = {name: np.load(writer._init_file(name)) for name in writer.shapes}
         manifest.update(status="running", pid=os.getpid(), host=socket.gethostname(), error=None)
         writer.save_manifest()
         return writer
 
     @property
     def snapshot_count(self) -> int:
-        return len(self.manifest["snapshots"])
+        """Snapshots written, listed in the manifest or about to be."""
+        return len(self.manifest["snapshots"]) + len(self._uncommitted)
 
     def _file(self, name: str) -> Path:
         return self.path / WEIGHTS_DIR / f"{name}.npy"
 
-    def _allocate(self, name: str, shape: tuple, capacity: int, keep: int = 0) -> None:
-        """(Re)create an array file with room for `capacity` snapshots, keeping the first `keep`."""
-        target = self._file(name)
-        tmp = target.with_name(f".{target.name}.tmp")
-        array = np.lib.format.open_memmap(tmp, mode="w+", dtype=DTYPE, shape=(capacity, *shape))
-        if keep:
-            array[:keep] = np.load(target, mmap_mode="r")[:keep]
-        array.flush()
-        del array
-        os.replace(tmp, target)
+    def _init_file(self, name: str) -> Path:
+        return self.path / WEIGHTS_DIR / INIT_DIR / f"{name}.npy"
 
-    def _grow(self) -> None:
-        capacity = 2 * self.manifest["capacity"]
-        for name, shape in self.shapes.items():
-            self._allocate(name, shape, capacity, keep=self.snapshot_count)
-        self.manifest["capacity"] = capacity
+    def _slots_in(self, name: str) -> int:
+        return slotfiles.header(self._file(name))[0][0]
+
+    def _rewrite(self, name: str, slots: int) -> None:
+        """Give array `name` room for exactly `slots` snapshots, keeping those written so far."""
+        writer = self._slot_writers.pop(name, None)
+        if writer is not None:
+            writer.close()  # it would go on writing into the replaced file
+        slotfiles.rewrite(self._file(name), slots=slots, shape=self.shapes[name], dtype=self.dtype,
+                          keep=min(self.snapshot_count, slots))
+
+    def reserve(self, capacity: int) -> None:
+        """Make every array file hold at least `capacity` slots (resume regrows a compacted run)."""
+        grown = [name for name in self.shapes if self._slots_in(name) < capacity]
+        for name in grown:
+            self._rewrite(name, capacity)
+        if grown:
+            slotfiles.sync_folder(self.path / WEIGHTS_DIR)
+        self.manifest["capacity"] = min(self._slots_in(name) for name in self.shapes)
+
+    def compact(self) -> None:
+        """Shrink every array file to exactly the listed snapshots (a run that has ended): copies,
+        tar files and sync tools then carry no preallocated holes. A file at a time, each replaced
+        atomically; the manifest's capacity follows with the next manifest write."""
+        count = self.snapshot_count
+        if not count or self._uncommitted:
+            return
+        slotfiles.remove_temporaries(self.path / WEIGHTS_DIR)
+        for name in self.shapes:
+            if self._slots_in(name) != count:
+                self._rewrite(name, count)
+                self.manifest["capacity"] = count  # no file has fewer slots than the snapshots
+        slotfiles.sync_folder(self.path / WEIGHTS_DIR)
+
+    def _slot_writer(self, name: str) -> slotfiles.SlotWriter:
+        if name not in self._slot_writers:
+            slot_bytes = int(np.prod(self.shapes[name])) * self.dtype.itemsize
+            self._slot_writers[name] = slotfiles.SlotWriter(self._file(name), slot_bytes)
+        return self._slot_writers[name]
 
     def _write_slot(self, name: str, index: int, values: np.ndarray) -> None:
-        header_bytes = np.load(self._file(name), mmap_mode="r").offset
-        slot_bytes = int(np.prod(self.shapes[name])) * DTYPE.itemsize
-        with open(self._file(name), "r+b") as handle:
-            handle.seek(header_bytes + index * slot_bytes)
-            handle.write(values.tobytes())
-            handle.flush()
-            os.fsync(handle.fileno())
+        self._slot_writer(name).write(index, values.tobytes())
 
     def _stored(self, layer: str, array: str, values) -> np.ndarray:
         values = np.asarray(values, dtype=DTYPE)
@@ -181,26 +243,68 @@ class RunWriter:
             raise ValueError(f"{name}: expected shape {self.shapes[name]}, got {values.shape}")
         return np.ascontiguousarray(values)
 
-    def append_snapshot(self, weights: dict[str, dict], *, label: str, epoch: int, step: int) -> int:
-        """Store one snapshot. `weights[layer][array]` is in Keras layout (kernel: fan_in × units)."""
+    def _neuron_major(self, weights: dict[str, dict]) -> dict[str, np.ndarray]:
         stored = {f"{layer}.{array}": self._stored(layer, array, values)
                   for layer, arrays in weights.items() for array, values in arrays.items()}
         missing = set(self.shapes) - set(stored)
         if missing:
             raise ValueError(f"snapshot lacks arrays: {', '.join(sorted(missing))}")
-        if self.snapshot_count >= self.manifest["capacity"]:
-            self._grow()
-        index = self.snapshot_count
+        return stored
+
+    def _encoded(self, stored: dict[str, np.ndarray]) -> tuple[dict, dict]:
+        """(the slots to write, the float32 values readers will see) of one snapshot."""
+        if self.dtype == DTYPE:
+            return stored, stored
+        pairs = {name: float16_changes.encode(values, self._init[name]) for name, values in stored.items()}
+        return {name: pair[0] for name, pair in pairs.items()}, {name: pair[1] for name, pair in pairs.items()}
+
+    def crc32_as_stored(self, weights: dict[str, dict]) -> int:
+        """The checksum snapshot `weights` (Keras layout) gets, or got, when stored in this run."""
+        return snapshot_crc32(self._encoded(self._neuron_major(weights))[1].__getitem__, self.shapes)
+
+    def _write_init(self, stored: dict[str, np.ndarray]) -> None:
+        """A float16 run's initialisation, in float32, flushed before snapshot 0 is listed."""
+        (self.path / WEIGHTS_DIR / INIT_DIR).mkdir(exist_ok=True)
         for name, values in stored.items():
+            with open(self._init_file(name), "wb") as handle:
+                np.save(handle, values)
+                handle.flush()
+                os.fsync(handle.fileno())
+        self._init = {name: values.copy() for name, values in stored.items()}
+
+    def append_snapshot(self, weights: dict[str, dict], *, label: str, epoch: int, step: int,
+                        commit: bool = True) -> int:
+        """Store one snapshot. `weights[layer][array]` is in Keras layout (kernel: fan_in × units).
+        With commit=False it is listed by a later commit() (or finish())."""
+        stored = self._neuron_major(weights)
+        if self.snapshot_count >= self.manifest["capacity"]:
+            self.reserve(2 * self.manifest["capacity"])
+        index = self.snapshot_count
+        if self.dtype != DTYPE and index == 0:
+            self._write_init(stored)
+        slots, as_read = self._encoded(stored)
+        for name, values in slots.items():
             self._write_slot(name, index, values)
-        crc = snapshot_crc32(stored.__getitem__, stored)
-        self.manifest["snapshots"].append(
+        crc = snapshot_crc32(as_read.__getitem__, as_read)
+        self._uncommitted.append(
             {"index": index, "label": label, "epoch": int(epoch), "step": int(step), "crc32": crc})
-        self.save_manifest()
+        if commit:
+            self.commit()
         return index
+
+    def commit(self) -> None:
+        """Flush the slots written since the last commit to disk, then list their snapshots."""
+        if not self._uncommitted:
+            return
+        for writer in self._slot_writers.values():
+            writer.sync()
+        self.manifest["snapshots"].extend(self._uncommitted)
+        self._uncommitted = []
+        self.save_manifest()
 
     def truncate(self, count: int) -> None:
         """Forget every snapshot from `count` on (resume starts again after the last whole epoch)."""
+        self.commit()
         self.manifest["snapshots"] = self.manifest["snapshots"][:count]
         self.save_manifest()
 
@@ -220,13 +324,23 @@ class RunWriter:
         np.save(self.path / LIVE_PIXELS_FILE, np.asarray(mask, dtype=bool).reshape(28, 28))
 
     def heartbeat(self, min_interval: float = 5.0) -> None:
-        """Refresh the heartbeat, at most once every `min_interval` seconds."""
+        """Refresh the heartbeat (listing any snapshot written meanwhile), at most once every
+        `min_interval` seconds."""
         if time.monotonic() - self._last_heartbeat >= min_interval:
+            self.commit()
             self.save_manifest()
 
     def finish(self, status: str, *, test: dict | None = None, error: str | None = None) -> None:
+        """Record how the run ended. A run that has ended is compacted first, as far as the disk
+        allows: a compaction cut short leaves a run as readable as a whole one."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}")
+        self.commit()
+        if status != "running":
+            try:
+                self.compact()
+            except OSError:
+                pass  # e.g. a full disk: the run keeps its preallocated files
         self.manifest.update(status=status, error=error)
         if test is not None:
             self.manifest["test"] = {key: _plain(value) for key, value in test.items()}
@@ -279,6 +393,7 @@ def _check_manifest(manifest) -> None:
         if not isinstance(manifest.get(key), (dict, type(None))):
             raise BrokenRun(f"manifest.json: '{key}' is not an object")
     _check_layers(manifest["layers"])
+    stored_dtype(manifest)
     _check_snapshots(manifest)
     for row in manifest["history"]:
         if not isinstance(row, dict):
@@ -379,21 +494,32 @@ UNREADABLE_ARRAY_ERRORS = (OSError, EOFError, ValueError, SyntaxError, tokenize.
 
 
 def open_arrays(path, manifest: dict) -> dict[str, np.memmap]:
-    """Memory-map every array read-only, checking dtype and shape against the manifest."""
+    """Memory-map every array read-only, checking dtype and shape against the manifest. A float16
+    run's arrays come as float16_changes.ChangesFromInit, which read like float32 maps."""
+    dtype, count = stored_dtype(manifest), len(manifest["snapshots"])
     arrays = {}
     for name, shape in array_shapes(manifest["layers"]).items():
-        file = Path(path) / WEIGHTS_DIR / f"{name}.npy"
-        try:
-            array = np.lib.format.open_memmap(file, mode="r")
-        except FileNotFoundError:
-            raise BrokenRun(f"missing array weights/{name}.npy") from None
-        except UNREADABLE_ARRAY_ERRORS as error:
-            raise BrokenRun(f"weights/{name}.npy unreadable ({error})") from None
-        if array.dtype != DTYPE or array.shape[1:] != shape or array.shape[0] < len(manifest["snapshots"]):
+        array = _open_map(Path(path) / WEIGHTS_DIR, f"{name}.npy")
+        if array.dtype != dtype or array.shape[1:] != shape or array.shape[0] < count:
             raise BrokenRun(f"weights/{name}.npy has shape {array.shape} {array.dtype}, "
-                            f"expected (≥{len(manifest['snapshots'])}, {', '.join(map(str, shape))}) float32")
+                            f"expected (≥{count}, {', '.join(map(str, shape))}) {dtype.name}")
+        if dtype == FLOAT16 and count:
+            init = _open_map(Path(path) / WEIGHTS_DIR, f"{INIT_DIR}/{name}.npy")
+            if init.dtype != DTYPE or init.shape != shape:
+                raise BrokenRun(f"weights/{INIT_DIR}/{name}.npy has shape {init.shape} {init.dtype}, "
+                                f"expected ({', '.join(map(str, shape))}) float32")
+            array = float16_changes.ChangesFromInit(init, array)
         arrays[name] = array
     return arrays
+
+
+def _open_map(folder: Path, name: str) -> np.memmap:
+    try:
+        return np.lib.format.open_memmap(folder / name, mode="r")
+    except FileNotFoundError:
+        raise BrokenRun(f"missing array weights/{name}") from None
+    except UNREADABLE_ARRAY_ERRORS as error:
+        raise BrokenRun(f"weights/{name} unreadable ({error})") from None
 
 
 def read_probe(path) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
@@ -443,6 +569,7 @@ class RunSummary:
     test_accuracy: float | None = None
     created: str = ""
     broken: str | None = None
+    sweep: str = ""
 
 
 def check_run(path) -> RunSummary:
@@ -461,7 +588,14 @@ def check_run(path) -> RunSummary:
         run_id=path.name, path=path, status=effective_status(manifest),
         preset=str(manifest.get("preset", "")), dataset=dataset_label(dataset),
         epochs=len(manifest["history"]), snapshots=len(manifest["snapshots"]),
-        test_accuracy=test.get("accuracy"), created=str(manifest.get("created", "")))
+        test_accuracy=test.get("accuracy"), created=str(manifest.get("created", "")),
+        sweep=sweep_of(manifest))
+
+
+def sweep_of(manifest: dict) -> str:
+    """The sweep that made the run (`config.sweep`, see neurons.sweeps), or "" for a run of its own."""
+    sweep = (manifest.get("config") or {}).get("sweep")
+    return sweep if isinstance(sweep, str) else ""
 
 
 def dataset_label(dataset: dict) -> str:
