@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from neurons.runformat import BrokenRun, list_runs, run_path, validate_run_id
-from trainer import data, import_command, presets
+from neurons.sweeps import group_by_sweep, state_counts
+from trainer import data, import_command, presets, sweep
 
 EXIT_FAILED = 1
 EXIT_INTERRUPTED = 130
@@ -26,11 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
                              "$NEURON_LENS_DATA_DIR")
     parser = argparse.ArgumentParser(prog="python -m trainer",
                                      description="Train MNIST MLPs and keep a weight snapshot at every epoch.")
-    commands = parser.add_subparsers(title="commands", required=True, metavar="{train,list,resume,import}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="{train,list,resume,import,sweep}")
     train = commands.add_parser("train", parents=[common], help="train a model into a new run folder",
                                 description="Train a preset (flags override any part of it) and "
                                             "write a run folder under DATA_DIR/runs.")
     add_train_arguments(train)
+    train.add_argument("--sweep", type=checked(validate_run_id), metavar="SWEEP_ID",
+                       help="record the run as part of this sweep (set by `python -m trainer sweep`)")
     train.set_defaults(command=run_train, parser=train)
     listing = commands.add_parser("list", parents=[common], help="one line per run")
     listing.set_defaults(command=run_list)
@@ -43,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("run_id", type=checked(validate_run_id), metavar="RUN_ID")
     resume.set_defaults(command=run_resume)
     import_command.add_parser(commands, common)
+    sweep.add_parser(commands, common)
     return parser
 
 
@@ -65,6 +69,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=bounded(int, 1, 65_536), help="preset: 32")
     parser.add_argument("--snapshots-per-epoch", type=bounded(int, 1, 1_000), default=1, metavar="K",
                         help="K snapshots per epoch: K-1 evenly spaced inside it plus its end (default 1)")
+    parser.add_argument("--snapshot-dtype", choices=["float32", "float16"], default="float32",
+                        help="float16 halves the run folder: the initialisation is kept in float32 and "
+                             "each snapshot as its change since then, rounded to float16 (default float32)")
     parser.add_argument("--no-early-stopping", dest="early_stopping", action="store_false", default=None,
                         help="train all epochs; the best snapshot is then the last")
     parser.add_argument("--units", type=int_list, help="hidden layer widths, e.g. 128,64")
@@ -122,9 +129,11 @@ def train_config(args) -> dict:
                  ("units", "activation", "dropout", "batchnorm", "l1", "lr", "epochs", "batch_size",
                   "early_stopping", "augment")}
     config = presets.resolve(args.preset, overrides)
-    config.update(seed=args.seed, snapshots_per_epoch=args.snapshots_per_epoch,
+    config.update(seed=args.seed, snapshots_per_epoch=args.snapshots_per_epoch, snapshot_dtype=args.snapshot_dtype,
                   dataset="mnist" if args.dataset_file else (args.dataset or "sample"),
                   dataset_file=str(args.dataset_file) if args.dataset_file else None)
+    if args.sweep:
+        config["sweep"] = args.sweep
     return config
 
 
@@ -191,11 +200,17 @@ def run_list(args) -> int:
     runs = list_runs(args.data_dir)
     if not runs:
         print(f"no runs in {args.data_dir / 'runs'}")
-    for run in runs:
-        if run.broken:
-            print(f"{run.run_id}  broken: {run.broken}")
-            continue
-        accuracy = "-" if run.test_accuracy is None else f"{run.test_accuracy:.4f}"
-        print(f"{run.run_id:<40} {run.preset:<10} {run.dataset:<7} {run.status:<11} "
-              f"{run.epochs:>4} epochs  test accuracy {accuracy}")
+    for sweep_id, members in group_by_sweep(runs):
+        if sweep_id:
+            print(f"sweep {sweep_id}: {len(members)} runs, {state_counts(members)}")
+        for run in members:
+            print(("  " if sweep_id else "") + run_line(run))
     return 0
+
+
+def run_line(run) -> str:
+    if run.broken:
+        return f"{run.run_id}  broken: {run.broken}"
+    accuracy = "-" if run.test_accuracy is None else f"{run.test_accuracy:.4f}"
+    return (f"{run.run_id:<40} {run.preset:<10} {run.dataset:<7} {run.status:<11} "
+            f"{run.epochs:>4} epochs  test accuracy {accuracy}")

@@ -10,11 +10,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from neurons.runformat import DTYPE, RunWriter, run_path, snapshot_crc32, validate_run_id
+from neurons.runformat import SNAPSHOT_DTYPES, RunWriter, run_path, validate_run_id
 from trainer import data, layer_map
 from trainer.background_writer import BackgroundWriter
 
 HEARTBEAT_INTERVAL = 5.0
+# An inner snapshot taken sooner than this after the last manifest write is listed with the next
+# snapshot (or heartbeat): one flush to disk and one manifest write serve several snapshots.
+LISTING_INTERVAL = 1.0
 
 
 class SnapshotCallback(keras.callbacks.Callback):
@@ -35,19 +38,26 @@ class SnapshotCallback(keras.callbacks.Callback):
     - live_pixels: bool (28, 28) mask of the pixels that vary in your training set. Default:
       the pixels that vary across the probe images.
     - snapshots_per_epoch: K ≥ 1 snapshots per epoch, K − 1 evenly spaced inside it plus its end.
+    - snapshot_dtype: "float32", or "float16" for half the disk space (the initialisation is kept
+      in float32 and every snapshot as its change since then; see neurons.float16_changes).
     - preset, config, dataset: recorded in the manifest as they are.
     Training only waits for the weights to be copied; the files are written on a background
-    thread, and everything is on disk when `fit` returns.
+    thread, and everything is on disk when `fit` returns. Per batch it costs nothing: its batch
+    hook is attached only while an epoch has an inner snapshot still to take, and the heartbeat
+    comes from a timer. When training ends, the array files are compacted to the snapshots.
     Put it after EarlyStopping in the callback list: the run's best snapshot is the one whose
     weights the model holds when training ends, so it must look after weights are restored.
     """
 
     def __init__(self, data_dir="data", run_id: str | None = None, *, probe=None, live_pixels=None,
-                 snapshots_per_epoch: int = 1, preset: str = "custom", config: dict | None = None,
-                 dataset: dict | None = None):
+                 snapshots_per_epoch: int = 1, snapshot_dtype: str = "float32", preset: str = "custom",
+                 config: dict | None = None, dataset: dict | None = None):
         super().__init__()
         if int(snapshots_per_epoch) < 1:
             raise ValueError("snapshots_per_epoch must be at least 1")
+        if snapshot_dtype not in SNAPSHOT_DTYPES:
+            raise ValueError(f"snapshot_dtype must be one of {', '.join(SNAPSHOT_DTYPES)}")
+        self.snapshot_dtype = snapshot_dtype
         self.data_dir = Path(data_dir)
         self.run_id = validate_run_id(run_id) if run_id is not None else None
         self.probe = probe
@@ -58,17 +68,25 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.dataset = dict(dataset or {"name": "custom", "source": "model.fit"})
         self.writer: RunWriter | None = None
         self._layers = None
-        self._inner_steps: set[int] = set()
-        self._epoch, self._epoch_started, self._steps_done = 0, 0.0, 0
+        self._read_weights = None
+        self._inner_steps: list[int] = []
+        self._plan: list[int] = []
+        self._epoch, self._epoch_started, self._steps_seen = 0, 0.0, 0
         self._steps_per_epoch: int | None = None
         self.background: BackgroundWriter | None = None
-        self._last_heartbeat = 0.0
+        self._listed_at = 0.0
+        if self.snapshots_per_epoch > 1:
+            # Keras decides when `fit` starts whether batch hooks may run on a worker thread
+            # (on backends it deems thread-safe); an inner snapshot must read the weights
+            # between two steps, so Keras has to see this callback's batch hook then.
+            self._use_batch_hook(self._snapshot_inside_epoch)
 
     @classmethod
     def continuing(cls, writer: RunWriter, *, snapshots_per_epoch: int = 1) -> "SnapshotCallback":
         """A callback that appends to an existing run (resume) instead of creating one."""
         callback = cls(writer.path.parent.parent, writer.manifest["run_id"],
-                       snapshots_per_epoch=snapshots_per_epoch, preset=writer.manifest["preset"])
+                       snapshots_per_epoch=snapshots_per_epoch, preset=writer.manifest["preset"],
+                       snapshot_dtype=writer.manifest.get("snapshot_dtype", "float32"))
         callback.writer = writer
         return callback
 
@@ -78,32 +96,44 @@ class SnapshotCallback(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         self._layers = layer_map.describe(self.model)
+        self._read_weights = layer_map.weight_reader(self._layers)
         self._plan_inner_steps(self.params.get("steps"))
-        self.background = BackgroundWriter()
+        self.background = BackgroundWriter(on_error=self._stop_training)
         if self.writer is None:
             self._create_run()
             self._append("init", epoch=0, step=0)
+        self.background.every(HEARTBEAT_INTERVAL, self.writer.heartbeat)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch, self._epoch_started = epoch, time.monotonic()
+        self._plan = list(self._inner_steps)
+        counting = self._steps_per_epoch is None and self.snapshots_per_epoch > 1
+        self._use_batch_hook(self._snapshot_inside_epoch if self._plan else self._count_steps if counting else None)
 
-    def on_train_batch_end(self, batch, logs=None):
-        self._steps_done = batch + 1
-        if self._steps_done in self._inner_steps:
-            self._append(f"epoch {self._epoch + 1} · step {self._steps_done}",
-                         epoch=self._epoch, step=self._steps_done)
-        if time.monotonic() - self._last_heartbeat >= HEARTBEAT_INTERVAL:
-            self._last_heartbeat = time.monotonic()
-            self.background.submit(self.writer.heartbeat)
+    def _snapshot_inside_epoch(self, batch, logs=None):
+        """The batch hook, attached only while the epoch has an inner snapshot still to take."""
+        step = batch + 1
+        if step < self._plan[0]:
+            return
+        while self._plan and self._plan[0] <= step:  # with steps_per_execution > 1, batches jump
+            self._plan.pop(0)
+        self._append(f"epoch {self._epoch + 1} · step {step}", epoch=self._epoch, step=step)
         self.background.raise_errors()
+        if not self._plan:
+            self._use_batch_hook(None)
+
+    def _count_steps(self, batch, logs=None):
+        """The batch hook of an epoch whose length is unknown, when inner snapshots need it."""
+        self._steps_seen = batch + 1
 
     def on_epoch_end(self, epoch, logs=None):
+        self.background.raise_errors()
         seconds = time.monotonic() - self._epoch_started
         row = {"epoch": epoch + 1, **{key: _finite(value) for key, value in (logs or {}).items()},
                "seconds": round(seconds, 3)}
         self._append(f"epoch {epoch + 1}", epoch=epoch + 1, step=0, history_row=row)
         if self._steps_per_epoch is None:  # a dataset of unknown length: now we know it
-            self._plan_inner_steps(self._steps_done)
+            self._plan_inner_steps(self._steps_seen)
 
     def on_train_end(self, logs=None):
         self.background.close()
@@ -120,7 +150,21 @@ class SnapshotCallback(keras.callbacks.Callback):
         """Steps after which to snapshot inside an epoch: K − 1 evenly spaced, never the last."""
         self._steps_per_epoch = steps or None
         parts = range(1, self.snapshots_per_epoch) if steps else ()
-        self._inner_steps = {round(steps * part / self.snapshots_per_epoch) for part in parts} - {0, steps}
+        self._inner_steps = sorted({round(steps * part / self.snapshots_per_epoch) for part in parts} - {0, steps})
+
+    def _use_batch_hook(self, hook) -> None:
+        """Keras calls `on_train_batch_end` of every callback after every step, looking the method
+        up on the instance each time: with `hook` None the epoch gets Keras's own no-op, so this
+        callback costs nothing per batch."""
+        if hook is not None:
+            self.on_train_batch_end = hook
+        else:
+            self.__dict__.pop("on_train_batch_end", None)
+
+    def _stop_training(self) -> None:
+        """A write failed (on the writer thread): end the epoch at the next step; its end raises."""
+        if self.model is not None:
+            self.model.stop_training = True
 
     def _create_run(self) -> None:
         epochs = int(self.params.get("epochs") or 1)
@@ -134,7 +178,8 @@ class SnapshotCallback(keras.callbacks.Callback):
             self.writer = RunWriter.create(
                 path, run_id=run_id, preset=self.preset, config=config,
                 dataset={**self.dataset, "probe": len(labels)},
-                layers=[entry for _, entry in self._layers], capacity=1 + epochs * self.snapshots_per_epoch)
+                layers=[entry for _, entry in self._layers], capacity=1 + epochs * self.snapshots_per_epoch,
+                snapshot_dtype=self.snapshot_dtype)
             self.writer.write_probe(images, labels)
             live = self.live_pixels if self.live_pixels is not None else images.min(axis=0) != images.max(axis=0)
             self.writer.write_live_pixels(live)
@@ -147,7 +192,7 @@ class SnapshotCallback(keras.callbacks.Callback):
         self.run_id = run_id
 
     def _append(self, label: str, *, epoch: int, step: int, history_row: dict | None = None) -> None:
-        self.background.submit(self._write_snapshot, layer_map.read_weights(self._layers),
+        self.background.submit(self._write_snapshot, self._read_weights(),
                                label=label, epoch=epoch, step=step, history_row=history_row)
 
     def _write_snapshot(self, weights, *, history_row: dict | None, **position) -> None:
@@ -155,16 +200,16 @@ class SnapshotCallback(keras.callbacks.Callback):
         one manifest write per epoch instead of two, and readers see both at once."""
         if history_row is not None:
             self.writer.manifest["history"].append(history_row)
-        self.writer.append_snapshot(weights, **position)
+        now = time.monotonic()
+        listed = history_row is not None or now - self._listed_at >= LISTING_INTERVAL
+        self.writer.append_snapshot(weights, commit=listed, **position)
+        if listed:
+            self._listed_at = now
 
     def _snapshot_holding_current_weights(self) -> int:
         """The newest end-of-epoch snapshot equal to the model's weights (early stopping may have
         restored an earlier epoch); the last snapshot if none matches."""
-        current = {}
-        for name, arrays in layer_map.read_weights(self._layers).items():
-            for array, values in arrays.items():
-                current[f"{name}.{array}"] = values.T if array == "kernel" else values
-        crc = snapshot_crc32(lambda name: np.asarray(current[name], dtype=DTYPE), current)
+        crc = self.writer.crc32_as_stored(layer_map.read_weights(self._layers))
         snapshots = self.writer.manifest["snapshots"]
         for snapshot in reversed(snapshots):
             if snapshot["step"] == 0 and snapshot["crc32"] == crc:

@@ -37,7 +37,7 @@ def train(config: dict, *, data_dir: Path, run_id: str | None) -> Outcome:
     snapshots = SnapshotCallback(
         data_dir, run_id, probe=dataset.probe, live_pixels=dataset.live_pixels,
         snapshots_per_epoch=config["snapshots_per_epoch"], preset=config["preset"],
-        config=config, dataset=dataset.summary())
+        snapshot_dtype=config.get("snapshot_dtype", "float32"), config=config, dataset=dataset.summary())
     stopping = keras.callbacks.EarlyStopping(**early_stopping_options(config)) if config["early_stopping"] else None
     return fit(model, dataset, config, snapshots, stopping, initial_epoch=0)
 
@@ -66,6 +66,7 @@ def resume(data_dir: Path, run_id: str, *, announce=print) -> Outcome:
     writer = RunWriter.reopen(path)
     writer.manifest["history"] = writer.manifest["history"][:epochs_done]
     writer.truncate(last["index"] + 1)
+    writer.reserve(1 + config["epochs"] * config["snapshots_per_epoch"])  # a finished run was compacted
     stopping = None
     if config["early_stopping"]:
         stopping = resumed_early_stopping(model, described, stored, writer.manifest, config)
@@ -139,6 +140,8 @@ def fit(model, dataset: data.Dataset, config: dict, snapshots: SnapshotCallback,
                                         batch_size=1024, verbose=0,
                                         callbacks=[stop_request.StopRequestCheck()])
         snapshots.record_test(loss, accuracy)
+        # A completed run cannot be resumed: its optimizer state would only take up room.
+        (snapshots.path / optimizer_state.STATE_FILE).unlink(missing_ok=True)
     except KeyboardInterrupt:
         return close(snapshots, reserve, "interrupted", None)
     except OSError as error:

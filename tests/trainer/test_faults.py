@@ -25,8 +25,10 @@ def trainer_process(*argv) -> subprocess.Popen:
                             env=ENVIRONMENT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_snapshot(run, prefix: str, process: subprocess.Popen, timeout: float = 120) -> dict:
-    """Poll the manifest (as a reader would) until a snapshot labelled `prefix…` appears."""
+def wait_for_snapshot(run, prefix: str, process: subprocess.Popen, timeout: float = 120, *,
+                      newest: bool = False) -> dict:
+    """Poll the manifest (as a reader would) until a snapshot labelled `prefix…` is listed (with
+    `newest`, until it is the newest listed)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()
@@ -34,7 +36,8 @@ def wait_for_snapshot(run, prefix: str, process: subprocess.Popen, timeout: floa
             manifest = read_manifest(run)
         except runformat.BrokenRun:
             manifest = None
-        if manifest and any(s["label"].startswith(prefix) for s in manifest["snapshots"]):
+        labels = [s["label"] for s in manifest["snapshots"][-1 if newest else 0:]] if manifest else []
+        if any(label.startswith(prefix) for label in labels):
             return manifest
         time.sleep(0.02)
     process.kill()
@@ -54,9 +57,11 @@ def finished_snapshots(run) -> tuple[dict, dict]:
 @pytest.mark.slow
 def test_kill_9_mid_epoch_keeps_snapshots_and_resume_finishes_the_run(tmp_path):
     run = tmp_path / "runs" / "victim"
+    # Batches of 2 make epochs of a few seconds, so that an inner snapshot gets listed on its
+    # own (snapshots taken within a second of the last listing are listed with the next one).
     trainer = trainer_process("train", "--data-dir", tmp_path, "--run-id", "victim", "--preset", "relu",
-                              "--epochs", 3, "--no-early-stopping", "--snapshots-per-epoch", 4)
-    wait_for_snapshot(run, "epoch 2 · step", trainer)
+                              "--epochs", 3, "--no-early-stopping", "--snapshots-per-epoch", 4, "--batch-size", 2)
+    wait_for_snapshot(run, "epoch 2 · step", trainer, timeout=300, newest=True)
     trainer.send_signal(signal.SIGKILL)
     trainer.wait()
 
@@ -76,14 +81,15 @@ def test_kill_9_mid_epoch_keeps_snapshots_and_resume_finishes_the_run(tmp_path):
     assert resumed.returncode == 0, resumed.stderr
     epochs_done = manifest["snapshots"][last_end]["epoch"]
     assert f"optimizer state restored from epoch {epochs_done}" in resumed.stdout
-    assert resumed.stdout.strip().splitlines()[-1].startswith("run victim: 3 epochs, best epoch 3,")
+    summary = resumed.stdout.strip().splitlines()[-1]
+    assert summary.startswith("run victim: 3 epochs") and ", best epoch 3," in summary
 
     final, after = finished_snapshots(run)
     assert final["status"] == "completed" and final["test"]["accuracy"] > 0.5
     assert len(final["snapshots"]) == 1 + 3 * 4 and final["best_snapshot"] == 12
     assert [row["epoch"] for row in final["history"]] == [1, 2, 3]
     assert [s["label"] for s in final["snapshots"][-4:]] == [
-        "epoch 3 · step 25", "epoch 3 · step 50", "epoch 3 · step 75", "epoch 3"]
+        "epoch 3 · step 400", "epoch 3 · step 800", "epoch 3 · step 1200", "epoch 3"]
     for name, values in before.items():
         np.testing.assert_array_equal(after[name][:last_end + 1], values[:last_end + 1])
     assert not (run / ".space-reserve").exists()
@@ -139,6 +145,9 @@ def test_ctrl_c_marks_the_run_interrupted_and_keeps_snapshots(stop, tmp_path):
     assert manifest["status"] == "interrupted" and effective_status(manifest) == "interrupted"
     assert f"interrupted: {len(manifest['snapshots'])} snapshots kept in {run}" in error
     assert manifest["snapshots"][0]["label"] == "init" and len(manifest["snapshots"]) >= 2
+    count = len(manifest["snapshots"])
+    assert manifest["capacity"] == count < 1 + 50 * 2, "an interrupted run is compacted"
+    assert {array.shape[0] for array in open_arrays(run, manifest).values()} == {count}
 
 
 @pytest.mark.slow
@@ -203,16 +212,20 @@ def test_read_only_data_folder_is_refused_with_a_message(small_sample, mount_poi
 
 def test_an_unexpected_error_marks_the_run_failed_and_is_not_hidden(small_sample, tmp_path, monkeypatch):
     from trainer import layer_map
-    read_weights = layer_map.read_weights
+    weight_reader = layer_map.weight_reader
     calls = []
 
-    def break_on_second_snapshot(described):
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("weights went missing")
-        return read_weights(described)
+    def reader_breaking_on_second_snapshot(described):
+        read = weight_reader(described)
 
-    monkeypatch.setattr(layer_map, "read_weights", break_on_second_snapshot)
+        def read_or_break():
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("weights went missing")
+            return read()
+        return read_or_break
+
+    monkeypatch.setattr(layer_map, "weight_reader", reader_breaking_on_second_snapshot)
     with pytest.raises(RuntimeError, match="weights went missing"):
         run_cli("train", "--data-dir", tmp_path, "--run-id", "buggy", "--preset", "relu", "--epochs", 2)
     manifest, _ = finished_snapshots(tmp_path / "runs" / "buggy")

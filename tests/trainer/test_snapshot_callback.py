@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from neurons.runformat import open_arrays, read_manifest, verify_snapshot
-from trainer import SnapshotCallback, data
+from trainer import SnapshotCallback, data, layer_map
 from trainer.layer_map import UnsupportedModel, describe
 
 
@@ -136,3 +136,41 @@ def test_dataset_of_unknown_length_gets_inner_snapshots_from_its_second_epoch(di
     manifest = read_manifest(tmp_path / "runs" / "stream")
     assert [s["label"] for s in manifest["snapshots"]] == ["init", "epoch 1", "epoch 2 · step 5", "epoch 2"]
     assert manifest["config"]["steps_per_epoch"] is None
+
+
+class HookSpy(keras.callbacks.Callback):
+    """Records, at every batch end, whether `watched` has a batch hook of its own attached."""
+
+    def __init__(self, watched):
+        super().__init__()
+        self.watched, self.attached = watched, []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.attached.append("on_train_batch_end" in vars(self.watched))
+
+
+@pytest.mark.parametrize("per_epoch, attached", [(1, [False] * 10), (2, [True] * 4 + [False] * 6)])
+def test_the_batch_hook_is_attached_only_until_the_epochs_last_inner_snapshot(digits, tmp_path, per_epoch, attached):
+    """10 steps an epoch; with 2 snapshots per epoch the inner one falls after step 5, and the
+    callback's hook (which runs before the spy's) comes off right after it."""
+    train_x, train_y, val_x, val_y = digits
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    snapshots = SnapshotCallback(tmp_path, "hooks", probe=(val_x, val_y), snapshots_per_epoch=per_epoch)
+    spy = HookSpy(snapshots)
+    model.fit(data.model_inputs(train_x), train_y, epochs=2, batch_size=64, verbose=0, callbacks=[snapshots, spy])
+    assert spy.attached == attached * 2
+    labels = [s["label"] for s in read_manifest(tmp_path / "runs" / "hooks")["snapshots"]]
+    assert labels == (["init", "epoch 1", "epoch 2"] if per_epoch == 1 else
+                      ["init", "epoch 1 · step 5", "epoch 1", "epoch 2 · step 5", "epoch 2"])
+
+
+def test_the_compiled_weight_reader_reads_what_read_weights_reads():
+    """Including the constants that stand in for a disabled bias or batch-norm centre."""
+    described = describe(user_model())
+    fast, plain = layer_map.weight_reader(described)(), layer_map.read_weights(described)
+    assert {name: list(arrays) for name, arrays in fast.items()} == {name: list(arrays) for name, arrays in plain.items()}
+    for name, arrays in plain.items():
+        for array, values in arrays.items():
+            np.testing.assert_array_equal(fast[name][array], values)

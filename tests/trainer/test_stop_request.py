@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from neurons.runformat import RunWriter, read_manifest
-from tests.trainer.helpers import run_cli
+from neurons.runformat import read_manifest
+from tests.trainer.helpers import run_cli, stop_silently_at_snapshot
 from trainer import stop_request
 
 
@@ -37,14 +37,7 @@ def test_a_swallowed_interrupt_is_raised_again_at_the_next_boundary(stop_handler
 
 @pytest.mark.slow
 def test_a_lost_interrupt_still_ends_training_as_interrupted(small_sample, tmp_path, monkeypatch, capsys):
-    write_slot = RunWriter._write_slot
-
-    def request_stop_silently_at_third_snapshot(writer, name, index, values):
-        if index == 2:
-            stop_request.request_stop()
-        write_slot(writer, name, index, values)
-
-    monkeypatch.setattr(RunWriter, "_write_slot", request_stop_silently_at_third_snapshot)
+    stop_silently_at_snapshot(monkeypatch, 2)
     status, _ = run_cli("train", "--data-dir", tmp_path, "--run-id", "lost", "--preset", "relu",
                         "--epochs", 20, "--no-early-stopping")
     assert status == 130
@@ -52,3 +45,21 @@ def test_a_lost_interrupt_still_ends_training_as_interrupted(small_sample, tmp_p
     manifest = read_manifest(tmp_path / "runs" / "lost")
     assert manifest["status"] == "interrupted"
     assert [snapshot["label"] for snapshot in manifest["snapshots"]] == ["init", "epoch 1", "epoch 2"]
+
+
+def test_a_check_costs_nothing_per_batch_until_a_stop_is_requested(stop_handlers):
+    """Keras's own no-op batch hooks until a request arms every check; a check made after the
+    request is born armed; clearing disarms them."""
+    check = stop_request.StopRequestCheck()
+    assert not {"on_train_batch_end", "on_test_batch_end"} & set(vars(check))
+    stop_request.request_stop()
+    later = stop_request.StopRequestCheck()
+    for armed in (check, later):
+        for boundary in (armed.on_train_batch_end, armed.on_test_batch_end):
+            with pytest.raises(KeyboardInterrupt):
+                boundary(0, logs={})
+    stop_request.clear()
+    for disarmed in (check, later):
+        disarmed.on_train_batch_end(0)
+        disarmed.on_test_batch_end(0)
+        disarmed.on_epoch_end(0)
