@@ -18,8 +18,9 @@ VIEW = "training"
 def panel():
     return html.Div(className="nl-health", children=[
         html.H3("Layer health over training", className="nl-space-heading"),
-        html.P("Is every layer still learning? Dead or saturated units pass no gradient; an update ratio "
-               "far below 1e-3 means the layer has all but stopped moving.", className="nl-caption"),
+        html.P("Is every layer still learning? Dead or saturated units pass no gradient. The update ratio "
+               "‖Wₜ − Wₜ₋₁‖ / ‖Wₜ₋₁‖ is taken between neighbouring snapshots (an epoch, or part of one, not a "
+               "single step): when it falls towards zero, the layer has stopped moving.", className="nl-caption"),
         html.Div(id="health-figures"),
     ])
 
