@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import NamedTuple
 
 import pytest
 from dash.testing.wait import until
@@ -45,7 +46,8 @@ def slider_max(dash_duo, slider: str) -> int | None:
     return None if value is None else int(value)
 
 
-def neuron_panels(dash_duo, count: int, label: str) -> dict:
+def neuron_panels(dash_duo, newest: "Newest") -> dict:
+    count, label = newest.count, newest.label
     return {"caption": f"Snapshot {count - 1} of 0–{count - 1}: {label}" in text_of(dash_duo, "#neuron-snapshot-label"),
             "slider": slider_max(dash_duo, "neuron-slider") == count - 1,
             "curve": plotted(dash_duo, "neuron-curve", "return gd.data[0].y.length;") == count,
@@ -54,27 +56,26 @@ def neuron_panels(dash_duo, count: int, label: str) -> dict:
             "top digits": label in (plotted(dash_duo, "neuron-top", "return gd.layout.title.subtitle.text;") or "")}
 
 
-def layer_panels(dash_duo, count: int, label: str) -> dict:
-    return {"mosaic": f"at {label}" in title_of(dash_duo, "layer-mosaic"),
-            "slider": slider_max(dash_duo, "layer-snapshot") == count - 1}
+def layer_panels(dash_duo, newest: "Newest") -> dict:
+    return {"mosaic": f"at {newest.label}" in title_of(dash_duo, "layer-mosaic"),
+            "slider": slider_max(dash_duo, "layer-snapshot") == newest.count - 1}
 
 
-def ranking_panels(dash_duo, count: int, label: str) -> dict:
-    return {"caption": f"at {label}." in text_of(dash_duo, "#ranking-caption"),
-            "slider": slider_max(dash_duo, "ranking-snapshot") == count - 1}
+def ranking_panels(dash_duo, newest: "Newest") -> dict:
+    return {"caption": f"at {newest.label}." in text_of(dash_duo, "#ranking-caption"),
+            "slider": slider_max(dash_duo, "ranking-snapshot") == newest.count - 1}
 
 
-def digit_panels(dash_duo, count: int, label: str) -> dict:
-    return {"pixels": title_of(dash_duo, "digit-pixels").endswith(f"at {label}")}
+def digit_panels(dash_duo, newest: "Newest") -> dict:
+    return {"pixels": title_of(dash_duo, "digit-pixels").endswith(f"at {newest.label}")}
 
 
-def example_panels(dash_duo, count: int, label: str) -> dict:
-    return {"caption": f"at {label} ·" in text_of(dash_duo, "#example-caption")}
+def example_panels(dash_duo, newest: "Newest") -> dict:
+    return {"caption": f"at {newest.label} ·" in text_of(dash_duo, "#example-caption")}
 
 
-def training_panels(dash_duo, count: int, label: str) -> dict:
-    epochs = int(label.split()[-1]) if label.startswith("epoch") else 0
-    return {"curves": plotted(dash_duo, "training-curves", "return gd.data[0].x.length;") == epochs}
+def training_panels(dash_duo, newest: "Newest") -> dict:
+    return {"curves": plotted(dash_duo, "training-curves", "return gd.data[0].x.length;") == newest.epochs}
 
 
 VIEWS = {
@@ -105,31 +106,37 @@ def trainer(tmp_path):
         process.wait(timeout=60)
 
 
-def newest(trainer) -> tuple[int, str]:
-    """(snapshot count, newest label) from the run's manifest."""
+class Newest(NamedTuple):
+    """What the run's manifest lists: snapshots, the newest one's label, finished epochs."""
+    count: int
+    label: str
+    epochs: int
+
+
+def newest(trainer) -> Newest:
     try:
         manifest = json.loads((trainer.data_dir / "runs" / RUN_ID / "manifest.json").read_text())
     except (OSError, ValueError):
-        return 0, ""
+        return Newest(0, "", 0)
     snapshots = manifest["snapshots"]
-    return len(snapshots), snapshots[-1]["label"] if snapshots else ""
+    return Newest(len(snapshots), snapshots[-1]["label"] if snapshots else "", len(manifest["history"]))
 
 
 def test_every_view_follows_a_run_that_is_really_training(dash_duo, trainer, app_port, caplog):
-    until(lambda: newest(trainer)[0] >= 2 or trainer.poll() is not None, timeout=120)
+    until(lambda: newest(trainer).count >= 2 or trainer.poll() is not None, timeout=120)
     assert trainer.poll() is None, trainer.stderr.read().decode()[-2000:]
     dash_duo.start_server(create_app(trainer.data_dir, allow_training=False), port=app_port)
     for name, (query, panels_of) in VIEWS.items():
         dash_duo.driver.get(f"{dash_duo.server_url}/?run={RUN_ID}&{query}")
-        opened, start = time.monotonic(), newest(trainer)[0]
-        until(lambda: newest(trainer)[0] >= start + MIN_NEW_SNAPSHOTS and time.monotonic() > opened + MIN_OPEN_SECONDS,
+        opened, start = time.monotonic(), newest(trainer).count
+        until(lambda: newest(trainer).count >= start + MIN_NEW_SNAPSHOTS and time.monotonic() > opened + MIN_OPEN_SECONDS,
               timeout=180, msg=f"{name}: the run stopped growing")
         trainer.send_signal(signal.SIGSTOP)
         try:
-            count, label = newest(trainer)
-            dash_duo.wait_for_contains_text("#run-title", f"{count} snapshots", timeout=30)
-            until(lambda: all(panels_of(dash_duo, count, label).values()), timeout=30,
-                  msg=f"{name}: panels disagree at {count} snapshots ({label}): {panels_of(dash_duo, count, label)}")
+            shown = newest(trainer)
+            dash_duo.wait_for_contains_text("#run-title", f"{shown.count} snapshots", timeout=30)
+            until(lambda: all(panels_of(dash_duo, shown).values()), timeout=30,
+                  msg=f"{name}: panels disagree at {shown}: {panels_of(dash_duo, shown)}")
             assert not dash_duo.find_element("#callback-error").is_displayed(), name
         finally:
             trainer.send_signal(signal.SIGCONT)
