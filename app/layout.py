@@ -8,6 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from app.theme import STATUS_COLORS
+from app.views import exports
 
 # The page polls the data folder: briskly while something trains, slowly otherwise (new runs
 # started from a terminal still appear within IDLE_TICK_MILLISECONDS).
@@ -42,6 +43,7 @@ def header():
         html.Div(className="nl-brand", children=[
             html.Span("◉", className="nl-logo"), html.Span("Neuron Lens")]),
         html.Div(id="run-title", className="nl-run-title"),
+        exports.report_button(),
         html.Div(className="nl-picker", children=[
             dcc.Dropdown(id="run-picker", clearable=False, searchable=True, options=[],
                          placeholder="Choose a run…", optionHeight=52, maxHeight=420),

@@ -1,7 +1,8 @@
-"""Taking results away: the neuron view's "download animation" (GIF) and "download fields (.npz)".
+"""Taking results away: the neuron view's "download animation" (GIF) and "download fields (.npz)",
+and the header's "download report" (one HTML file that opens offline, app/report.py).
 
 The files are written by the core (Run.animation, Run.save_fields) from the run as the page shows
-it (`computed.run_of`).
+it (`computed.run_of`); the report is built in a background job, never on a request worker.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import io
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from app import report
 from app.views import computed
 
 
@@ -23,6 +25,17 @@ def neuron_buttons():
                     title="The weights, learned change and step change at every snapshot, (snapshots, 28, 28) "
                           "each, with the snapshot labels and live-pixel mask, for numpy"),
         dcc.Download(id="export-gif"), dcc.Download(id="export-npz"),
+    ])
+
+
+def report_button():
+    """The header's report download, for whichever run is open."""
+    return html.Div(className="nl-report", children=[
+        html.Button("Download report", id="export-report-button", n_clicks=0, className="nl-button",
+                    title="This run as one HTML file that opens offline: training curves, layer mosaics, "
+                          "the ten most focused neurons with their scrubs, digit chains, the ranking"),
+        html.Span("building the report…", id="export-report-working", className="nl-caption", hidden=True),
+        dcc.Download(id="export-report"),
     ])
 
 
@@ -56,3 +69,14 @@ def register(app):
         run = computed.run_of(state)
         return dcc.send_bytes(lambda target: run.save_fields(state["layer"], int(state["neuron"]), target),
                               f"{file_stem(state)}-fields.npz")
+
+    @app.callback(Output("export-report", "data"), Input("export-report-button", "n_clicks"),
+                  State("state", "data"), background=True, prevent_initial_call=True,
+                  running=[(Output("export-report-working", "hidden"), False, True),
+                           (Output("export-report-button", "disabled"), True, False)])
+    def download_report(clicks, state):
+        if not clicks or not state or not state.get("run"):
+            raise PreventUpdate
+        with app.server.app_context():
+            document = report.build_report(state["run"])
+        return dcc.send_string(document, f"{state['run']}-report.html")

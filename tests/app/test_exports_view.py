@@ -1,4 +1,4 @@
-"""Downloads in a real browser: the neuron's GIF and .npz."""
+"""Downloads in a real browser: the neuron's GIF and .npz, and the run's report (a background job)."""
 import time
 from pathlib import Path
 
@@ -21,7 +21,7 @@ def downloaded(dash_duo, pattern: str, timeout: float = 60) -> Path:
     raise AssertionError(f"nothing matching {pattern} was downloaded into {folder}")
 
 
-def test_neuron_downloads(dash_duo, synthetic_run, app_port):
+def test_neuron_downloads_and_the_report(dash_duo, synthetic_run, app_port):
     open_view(dash_duo, synthetic_run, app_port, "view=neuron&layer=dense_1&neuron=3", "#neuron-field",
               "Neuron 3 of dense_1", units=(16, 8), snapshots=SNAPSHOTS)
     dash_duo.driver.execute_cdp_cmd("Page.setDownloadBehavior",
@@ -36,4 +36,8 @@ def test_neuron_downloads(dash_duo, synthetic_run, app_port):
     with np.load(downloaded(dash_duo, "*.npz")) as archive:
         assert archive["change"].shape == (SNAPSHOTS, 28, 28) and len(archive["labels"]) == SNAPSHOTS
 
+    dash_duo.find_element("#export-report-button").click()
+    page = downloaded(dash_duo, "*.html", timeout=120).read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<h1>synthetic</h1>" in page
+    dash_duo.wait_for_element("#export-report-button:not([disabled])")
     assert dash_duo.get_logs() == []
