@@ -15,7 +15,7 @@ import pytest
 
 from app.server import build_state, create_app
 from bench.dash_client import clean_property, split_outputs
-from conftest import write_synthetic_run
+from tests.helpers.runs import write_synthetic_run
 
 ENDPOINT = "/_dash-update-component"
 OPENED: list[str] = []

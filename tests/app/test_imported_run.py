@@ -9,7 +9,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from app.server import create_app  # noqa: E402
 from app.views import VIEWS  # noqa: E402
-from tests.conftest import mnist_sample  # noqa: E402
+from tests.helpers.runs import mnist_sample  # noqa: E402
 
 SCREENSHOTS = os.environ.get("NEURON_LENS_SCREENSHOTS")  # a folder to look at the pages, if set
 

@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 
 from app.server import create_app, format_duration, training_progress
 from app.runs import RunInfo
-from conftest import random_weights
+from tests.helpers.runs import random_weights
 from neurons.runformat import RunWriter
 
 SHOTS = "/tmp/neuron-lens-shots"

@@ -5,7 +5,7 @@ import pytest
 from app import runs
 from app.cache import cache_config
 from app.runs import RunRegistry, RunUnavailable
-from conftest import random_weights
+from tests.helpers.runs import random_weights
 from neurons.runformat import RunWriter
 
 

@@ -3,18 +3,18 @@ import numpy as np
 import pytest
 
 import neurons
-from exact_runs import manifest_layers, probe_digits, random_keras_weights, write_run
+from tests.helpers.runs import dense_layers, mnist_sample, random_weights, write_run
 from neurons.forward import as_inputs, forward
 
 
 @pytest.fixture
 def silent_neuron_run(tmp_path):
     """A 784-12-BN-6-BN-10 ReLU run in which dense_1 neuron 3 and dense_2 neuron 2 have zero outgoing weights."""
-    layers = manifest_layers([12, 6], batchnorm=True)
-    weights = random_keras_weights(layers, np.random.default_rng(4))
+    layers = dense_layers([12, 6], batchnorm=True)
+    weights = random_weights(layers, np.random.default_rng(4), scale=1.5)
     weights["dense_2"]["kernel"][3, :] = 0.0
     weights["output"]["kernel"][2, :] = 0.0
-    images, labels = probe_digits(300)
+    images, labels = mnist_sample(300, seed=3)
     return neurons.open_run(write_run(tmp_path / "silent", layers, [weights], images, labels))
 
 
@@ -40,10 +40,10 @@ def test_ablating_a_neuron_with_outgoing_weights_changes_the_logits(silent_neuro
 
 
 def test_zero_ablating_the_whole_last_layer_leaves_only_the_output_bias(tmp_path):
-    layers = manifest_layers([8, 5])
-    weights = random_keras_weights(layers, np.random.default_rng(7))
+    layers = dense_layers([8, 5])
+    weights = random_weights(layers, np.random.default_rng(7), scale=1.5)
     weights["output"]["bias"] = np.array([0, 0, 0, 2, 0, 0, 0, 0, 1, 0], np.float32)
-    images, labels = probe_digits(250)
+    images, labels = mnist_sample(250, seed=3)
     run = neurons.open_run(write_run(tmp_path / "bias", layers, [weights], images, labels))
     result = run.ablate("dense_2", range(5), mode="zero")
     # Every example is now classified as 3, the largest bias.

@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 import neurons  # noqa: E402
 from neurons.activations import FUNCTIONS  # noqa: E402
 from neurons.forward import probabilities  # noqa: E402
-from exact_runs import manifest_layers, probe_digits, random_keras_weights, write_run  # noqa: E402
+from tests.helpers.runs import dense_layers, mnist_sample, random_weights, write_run  # noqa: E402
 from trainer.presets import PRESETS, resolve  # noqa: E402
 
 SNAPSHOTS = 3
@@ -66,15 +66,16 @@ def keras_outputs(model, weights, inputs, output_kernel) -> dict:
 @pytest.fixture(scope="module")
 def preset_runs(tmp_path_factory):
     """preset → (run, Keras model, per-snapshot weights, per-snapshot Keras outputs, probe inputs)."""
-    images, labels = probe_digits(EXAMPLES)
+    images, labels = mnist_sample(EXAMPLES, seed=3)
     inputs = images.reshape(len(images), 784).astype(np.float32) / 255
     runs = {}
     for preset, config in ARCHITECTURES.items():
-        layers = manifest_layers(config["units"], config["activation"], config["batchnorm"],
-                                 config["dropout"], config["output_units"], config["output_activation"])
+        layers = dense_layers(config["units"], config["batchnorm"], config["output_units"],
+                              activation=config["activation"], dropout=config["dropout"],
+                              output_activation=config["output_activation"])
         model = keras_model(config)
         rng = np.random.default_rng(len(preset))
-        snapshots = [random_keras_weights(layers, rng) for _ in range(SNAPSHOTS)]
+        snapshots = [random_weights(layers, rng, scale=1.5) for _ in range(SNAPSHOTS)]
         expected = [keras_outputs(model, weights, inputs, weights["output"]) for weights in snapshots]
         path = write_run(tmp_path_factory.mktemp(preset) / preset, layers, snapshots, images,
                          labels % 2 if config["output_units"] == 1 else labels)
@@ -145,9 +146,10 @@ def test_every_supported_activation_matches_keras(tmp_path, activation):
     """A user's own model may use any activation Keras names; each one, forward and gradient."""
     import tensorflow as tf
     config = resolve("final", {"activation": activation, "units": [16, 8]})
-    layers = manifest_layers(config["units"], activation, True, config["dropout"], 10, "softmax")
-    weights = random_keras_weights(layers, np.random.default_rng(21), scale=3.0)
-    images, labels = probe_digits(EXAMPLES)
+    layers = dense_layers(config["units"], True, 10, activation=activation, dropout=config["dropout"],
+                          output_activation="softmax")
+    weights = random_weights(layers, np.random.default_rng(21), scale=3.0)
+    images, labels = mnist_sample(EXAMPLES, seed=3)
     run = neurons.open_run(write_run(tmp_path / activation, layers, [weights], images, labels))
     model = keras_model(config)
     inputs = images.reshape(len(images), 784).astype(np.float32) / 255

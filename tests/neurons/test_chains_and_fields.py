@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import neurons
-from exact_runs import manifest_layers, probe_digits, random_keras_weights, write_run
+from tests.helpers.runs import dense_layers, mnist_sample, random_weights, write_run
 
 SNAPSHOTS = 3
 
@@ -20,13 +20,13 @@ def bn_scale(weights, name):
 
 @pytest.fixture(scope="module")
 def images():
-    return probe_digits(100)
+    return mnist_sample(100, seed=3)
 
 
 def make_run(tmp_path, images, activation, units=(20, 12, 6), batchnorm=True, seed=2):
-    layers = manifest_layers(list(units), activation=activation, batchnorm=batchnorm)
+    layers = dense_layers(list(units), activation=activation, batchnorm=batchnorm)
     rng = np.random.default_rng(seed)
-    snapshots = [random_keras_weights(layers, rng) for _ in range(SNAPSHOTS)]
+    snapshots = [random_weights(layers, rng, scale=1.5) for _ in range(SNAPSHOTS)]
     path = write_run(tmp_path / f"{activation}-{batchnorm}", layers, snapshots, *images)
     return neurons.open_run(path), snapshots
 

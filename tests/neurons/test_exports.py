@@ -7,7 +7,7 @@ from PIL import Image
 
 import neurons
 from neurons import colours, exports
-from tests.conftest import write_synthetic_run
+from tests.helpers.runs import write_synthetic_run
 
 SNAPSHOTS = 6
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import neurons
-from exact_runs import manifest_layers, probe_digits, random_keras_weights, write_run
+from tests.helpers.runs import dense_layers, mnist_sample, random_weights, write_run
 from neurons.ablation import accuracy_by_class
 from neurons.focus import focus_metrics
 from neurons.forward import as_inputs, forward
@@ -19,10 +19,10 @@ PROBE = 300
 @pytest.fixture(scope="module")
 def page_run(tmp_path_factory):
     """(run, Keras-layout weights per snapshot, probe inputs)."""
-    layers = manifest_layers([12, 6], batchnorm=True)
+    layers = dense_layers([12, 6], batchnorm=True)
     rng = np.random.default_rng(8)
-    snapshots = [random_keras_weights(layers, rng) for _ in range(SNAPSHOTS)]
-    images, labels = probe_digits(PROBE)
+    snapshots = [random_weights(layers, rng, scale=1.5) for _ in range(SNAPSHOTS)]
+    images, labels = mnist_sample(PROBE, seed=3)
     path = write_run(tmp_path_factory.mktemp("page") / "page", layers, snapshots, images, labels)
     return neurons.open_run(path), snapshots, as_inputs(images)
 

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from exact_runs import probe_digits
+from tests.helpers.runs import mnist_sample
 from neurons import noise_baseline
 from neurons.focus import focus_metrics
 from neurons.forward import as_inputs
@@ -63,7 +63,7 @@ def test_a_field_without_change_has_no_z():
 def test_responds_to_baseline_shuffles_activations_across_digits():
     """A neuron that fires for 4s stands far above the pictures of its own activations given to
     random digits; a neuron of random activations stands within them."""
-    images, labels = probe_digits(500)
+    images, labels = mnist_sample(500, seed=3)
     inputs = as_inputs(images)
     live = images.reshape(len(images), -1).std(axis=0).reshape(28, 28) > 0
     activations = np.stack([(labels == 4) * 1.0, np.random.default_rng(3).random(len(labels))], axis=1)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from exact_runs import probe_digits
+from tests.helpers.runs import mnist_sample
 from neurons import responses
 from neurons.forward import as_inputs
 
@@ -11,7 +11,7 @@ CLASSES = list(range(10))
 
 @pytest.fixture(scope="module")
 def digits():
-    images, labels = probe_digits(400)
+    images, labels = mnist_sample(400, seed=3)
     return as_inputs(images), labels.astype(np.int64)
 
 

@@ -6,6 +6,7 @@ import pytest
 
 import neurons
 from neurons.runformat import BrokenRun, RunWriter
+from tests.helpers.runs import random_weights
 
 
 def test_properties_describe_the_run(synthetic_run):
@@ -60,7 +61,7 @@ def test_upto_is_the_run_as_it_was_at_that_count(synthetic_run):
     run = neurons.open_run(path)
     view = run.upto(2)
     writer = RunWriter.reopen(path)
-    writer.append_snapshot(_random_keras_weights(writer.manifest["layers"], seed=6), label="epoch 3", epoch=3, step=0)
+    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(6)), label="epoch 3", epoch=3, step=0)
     run.refresh()
     assert run.snapshot_count == 4 and view.snapshot_count == 2
     assert view.snapshot_labels == ["init", "epoch 1"] and view.default_snapshot == 1
@@ -81,7 +82,7 @@ def test_refresh_reports_new_snapshots_only(synthetic_run):
     assert run.refresh() is False
     first_fields = run.receptive_fields("dense_2", 1)
     writer = RunWriter.reopen(path)
-    weights = _random_keras_weights(writer.manifest["layers"], seed=5)
+    weights = random_weights(writer.manifest["layers"], np.random.default_rng(5))
     writer.append_snapshot(weights, label="epoch 2", epoch=2, step=0)
     assert run.refresh() is True
     assert run.snapshot_count == 3 and run.snapshot_labels[-1] == "epoch 2"
@@ -100,27 +101,11 @@ def test_refresh_after_truncation_forgets_cached_results(synthetic_run):
     before = run.focus_table("dense_1", snapshot=2)
     writer = RunWriter.reopen(path)
     writer.truncate(2)
-    weights = _random_keras_weights(writer.manifest["layers"], seed=9)
+    weights = random_weights(writer.manifest["layers"], np.random.default_rng(9))
     writer.append_snapshot(weights, label="epoch 2 again", epoch=2, step=0)
     run.refresh()
     assert run.snapshot_labels[-1] == "epoch 2 again"
     assert not before.equals(run.focus_table("dense_1", snapshot=2))
-
-
-def _random_keras_weights(layers, seed):
-    """Keras-layout weights for every dense and BN layer (positive moving variances)."""
-    rng = np.random.default_rng(seed)
-    weights = {}
-    for layer in layers:
-        units = layer["units"]
-        if layer["kind"] == "dense":
-            weights[layer["name"]] = {"kernel": rng.normal(size=(layer["fan_in"], units)),
-                                      "bias": rng.normal(size=units)}
-        elif layer["kind"] == "batchnorm":
-            weights[layer["name"]] = {"gamma": rng.normal(size=units), "beta": rng.normal(size=units),
-                                      "moving_mean": rng.normal(size=units),
-                                      "moving_variance": rng.uniform(0.5, 2, size=units)}
-    return weights
 
 
 @pytest.mark.parametrize("call, message", [
@@ -235,7 +220,7 @@ def test_reading_a_live_run_while_the_trainer_appends(synthetic_run):
 
     def train():
         for epoch in range(2, 14):
-            writer.append_snapshot(_random_keras_weights(writer.manifest["layers"], seed=epoch),
+            writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(epoch)),
                                    label=f"epoch {epoch}", epoch=epoch, step=0)
 
     trainer = threading.Thread(target=train)
@@ -249,7 +234,7 @@ def test_reading_a_live_run_while_the_trainer_appends(synthetic_run):
         seen.append(count)
     trainer.join()
     assert run.snapshot_count == 14 and seen[-1] == 14
-    final = _random_keras_weights(writer.manifest["layers"], seed=13)
+    final = random_weights(writer.manifest["layers"], np.random.default_rng(13))
     np.testing.assert_allclose(run.receptive_field("dense_1", 0, snapshot=13).ravel(),
                                final["dense_1"]["kernel"][:, 0].astype(np.float32))
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from conftest import dense_layers, random_weights, write_synthetic_run
+from tests.helpers.runs import dense_layers, random_weights, write_synthetic_run
 from neurons.runformat import (
     BrokenRun, RunWriter, check_run, effective_status, finished_best, list_runs, open_arrays,
     opening_snapshot, read_manifest, run_path, validate_run_id, verify_snapshot,

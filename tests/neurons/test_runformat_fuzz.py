@@ -4,7 +4,7 @@ import shutil
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from conftest import write_synthetic_run
+from tests.helpers.runs import write_synthetic_run
 from neurons import open_run
 from neurons.runformat import BrokenRun, check_run, read_manifest
 

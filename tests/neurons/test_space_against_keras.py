@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from scipy.spatial.distance import pdist  # noqa: E402
 
-from exact_runs import manifest_layers  # noqa: E402
+from tests.helpers.runs import dense_layers  # noqa: E402
 from neurons import projection  # noqa: E402
 from tests.neurons.test_against_keras import keras_model, keras_outputs, set_keras_weights  # noqa: E402
 from tests.neurons.test_trained_run import UNITS, keras_weights, trained  # noqa: E402, F401
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 def keras_view(trained):
     """The trained run, and Keras's hidden activations and predictions of its probe digits at the last snapshot."""
     run, model, inputs, labels = trained
-    layers = manifest_layers(UNITS, batchnorm=True)
+    layers = dense_layers(UNITS, batchnorm=True)
     config = {"units": list(UNITS), "dropout": [0.0] * len(UNITS), "activation": "relu", "batchnorm": True,
               "output_units": 10, "output_activation": "softmax"}
     rebuilt = keras_model(config)

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import neurons  # noqa: E402
-from exact_runs import manifest_layers, probe_digits, write_run  # noqa: E402
+from tests.helpers.runs import dense_layers, mnist_sample, write_run  # noqa: E402
 
 pytestmark = pytest.mark.slow
 UNITS = (32, 12)
@@ -36,9 +36,9 @@ def trained(tmp_path_factory):
     """(run, Keras model at its final weights, probe inputs, probe labels)."""
     import keras
     keras.utils.set_random_seed(1)
-    images, labels = probe_digits(TRAIN + PROBE, seed=11)
+    images, labels = mnist_sample(TRAIN + PROBE, seed=11)
     inputs = images.reshape(len(images), 784).astype(np.float32) / 255
-    layers = manifest_layers(UNITS, batchnorm=True)
+    layers = dense_layers(UNITS, batchnorm=True)
     model = keras.Sequential([keras.Input(shape=(784,))] + [
         layer for position, units in enumerate(UNITS, start=1) for layer in (
             keras.layers.Dense(units, activation="relu", name=f"dense_{position}"),

@@ -3,7 +3,7 @@ import numpy as np
 from scipy import ndimage
 
 from neurons.runformat import read_manifest
-from tests.conftest import mnist_sample
+from tests.helpers.runs import mnist_sample
 from tests.trainer.helpers import run_cli
 from trainer import augment, data
 
