@@ -54,6 +54,27 @@ def register_layer_snapshot_picker(app, view: str) -> None:
         return layer_snapshot_link(state, layer, snapshot)
 
 
+def register_choice(app, view: str, component_id: str, field: str) -> None:
+    """Write `component_id`'s value into the link as the display choice `field` (urlstate.CHOICES)."""
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input(component_id, "value"), State("state", "data"), prevent_initial_call=True)
+    def choose(value, state):
+        if not showing(state, view) or value == state[field]:
+            raise PreventUpdate
+        return href(state, **{field: value})
+
+
+def register_click_to_neuron(app, view: str, graph_id: str) -> None:
+    """A click on a tile or point of `graph_id` whose customdata is a neuron opens it in the neuron view."""
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  Input(graph_id, "clickData"), State("state", "data"), prevent_initial_call=True)
+    def open_neuron(click, state):
+        neuron = figures.neuron_at(click)
+        if neuron is None or not showing(state, view):
+            raise PreventUpdate
+        return href(state, view="neuron", neuron=neuron)
+
+
 def graph(graph_id, height: int | None, figure=None):
     """A figure on the page without a mode bar (the views are for looking, not editing);
     `height` None lets the figure's own layout height decide."""

@@ -9,7 +9,6 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import figures
-from app.urlstate import href
 from app.views import computed, controls
 
 VIEW = "layer"
@@ -104,20 +103,7 @@ def register(app):
         return (selected_mosaic(state, kind, scale, order), run.hidden_layers, state["layer"], max(count - 1, 0), marks,
                 no_update if snapshot == slider_value else snapshot, kind)
 
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Input("layer-kind", "value"), State("state", "data"), prevent_initial_call=True)
-    def choose_kind(kind, state):
-        """The tiles shown are a choice the link keeps."""
-        if not active(state) or kind == state["tiles"]:
-            raise PreventUpdate
-        return href(state, tiles=kind)
-
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Input("layer-mosaic", "clickData"), State("state", "data"), prevent_initial_call=True)
-    def open_neuron(click, state):
-        neuron = figures.neuron_at(click)
-        if neuron is None or not active(state):
-            raise PreventUpdate
-        return href(state, view="neuron", neuron=neuron)
+    controls.register_choice(app, VIEW, "layer-kind", "tiles")
+    controls.register_click_to_neuron(app, VIEW, "layer-mosaic")
 
     controls.register_layer_snapshot_picker(app, VIEW)

@@ -188,12 +188,7 @@ def register(app, active, neuron_key, snapshot_of):
             raise PreventUpdate
         return histogram_figure(*neuron_key(state), snapshot_of(state), state["histogram"]), state["histogram"]
 
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Input("neuron-histogram-scale", "value"), State("state", "data"), prevent_initial_call=True)
-    def choose_scale(scale, state):
-        if not active(state) or scale == state["histogram"]:
-            raise PreventUpdate
-        return href(state, histogram=scale)
+    controls.register_choice(app, VIEW, "neuron-histogram-scale", "histogram")
 
     @app.callback(Output("neuron-logit-effects", "figure"), Output("neuron-exemplars", "children"),
                   Output("neuron-correlated", "children"), Input("state", "data"))

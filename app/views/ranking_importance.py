@@ -5,11 +5,10 @@ Definitions: docs/interpretation.md, "Importance and ablation curves" and "Noise
 from __future__ import annotations
 
 import numpy as np
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, dcc, html
 from dash.exceptions import PreventUpdate
 
-from app import figures, neuron_figures
-from app.urlstate import href
+from app import neuron_figures
 from app.views import computed, controls
 from neurons.noise_baseline import CLEAR_OF_NOISE
 from neurons.importance import ORDERS
@@ -85,17 +84,5 @@ def register(app, active):
         key = (*computed.key_of(state), state["layer"], state["snapshot"])
         return scatter_figure(*key, state["neuron"]), curves_figure(*key), state["basis"]
 
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Input("ranking-basis", "value"), State("state", "data"), prevent_initial_call=True)
-    def choose_basis(basis, state):
-        if not active(state) or basis == state["basis"]:
-            raise PreventUpdate
-        return href(state, basis=basis)
-
-    @app.callback(Output("url", "search", allow_duplicate=True),
-                  Input("ranking-scatter", "clickData"), State("state", "data"), prevent_initial_call=True)
-    def open_neuron(click, state):
-        neuron = figures.neuron_at(click)
-        if neuron is None or not active(state):
-            raise PreventUpdate
-        return href(state, view="neuron", neuron=neuron)
+    controls.register_choice(app, VIEW, "ranking-basis", "basis")
+    controls.register_click_to_neuron(app, VIEW, "ranking-scatter")

@@ -91,7 +91,7 @@ def test_a_correlated_neuron_chip_opens_that_neuron(dash_duo, page):
     assert chips[0].text.startswith(f"{first['layer']} · {first['neuron']}")
     chips[0].click()
     until(lambda: f"neuron={first['neuron']}" in dash_duo.driver.current_url, timeout=10)
-    dash_duo.wait_for_contains_text(RESPONDS, f"Neuron {first['neuron']} responds to", timeout=10)
+    dash_duo.wait_for_contains_text(RESPONDS, f"Neuron {first['neuron']} responds to", timeout=30)
     assert dash_duo.get_logs() == []
 
 
