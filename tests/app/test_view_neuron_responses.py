@@ -10,7 +10,7 @@ from app.server import create_app
 from neurons import open_run
 from neurons.runformat import RunWriter
 from tests.app.browser_helpers import seen
-from tests.conftest import random_weights
+from tests.helpers.runs import random_weights
 
 LABEL = "#neuron-snapshot-label"
 RESPONDS = "#neuron-responds"

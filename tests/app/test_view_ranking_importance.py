@@ -10,7 +10,7 @@ from app.views import ranking_importance
 from neurons import open_run
 from neurons.runformat import RunWriter
 from tests.app.browser_helpers import click_plot_at
-from tests.conftest import random_weights
+from tests.helpers.runs import random_weights
 
 CAPTION = "#ranking-caption"
 
