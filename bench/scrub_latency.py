@@ -73,7 +73,7 @@ def run_benchmark(data_dir: Path, run_id: str, port: int, steps: int) -> bool:
         last = run.snapshot_count - 1
         # A finished run opens on its best snapshot; the steps start from the last one.
         driver.get(f"http://127.0.0.1:{port}/?run={run_id}&view=neuron&layer={layer}&neuron=0&snapshot={last}")
-        wait_until(lambda: f"Snapshot {last} of {last}:" in text_of(driver, "neuron-snapshot-label"))
+        wait_until(lambda: f"Snapshot {last} of 0–{last}:" in text_of(driver, "neuron-snapshot-label"))
         print(f"run {run_id}: {run.snapshot_count} snapshots, layer {layer} ({run.units(layer)} neurons); "
               f"Chromium headless, {steps} keyboard steps per case")
         steps = min(steps, last)
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if args.run_dir:
         return 0 if run_benchmark(args.run_dir.resolve().parent.parent, args.run_dir.name, args.port, args.steps) else 1
-    from tests.conftest import write_synthetic_run
+    from tests.helpers.runs import write_synthetic_run
 
     with tempfile.TemporaryDirectory() as folder:
         write_synthetic_run(folder, "scrub-bench", units=(128, 64), snapshots=args.snapshots, probe_size=1000,

@@ -1,7 +1,7 @@
 """Journey 7 in a real browser: pick a probe digit, jump to the next misclassified one, attribute."""
 import numpy as np
 from selenium.webdriver.common.keys import Keys
-from tests.app.browser_helpers import click_plot_at, open_view, shown_matrix
+from tests.helpers.browser import click_plot_at, open_view, screenshot, shown_matrix
 
 from neurons import open_run
 from neurons.forward import predicted_classes
@@ -43,7 +43,7 @@ def test_trace_an_example_and_its_attributions(dash_duo, synthetic_run, app_port
     np.testing.assert_allclose(shown_matrix(dash_duo, "#example-integrated"),
                                run.integrated_gradients(expected, 6, 3), atol=1e-5)
     assert f"example={expected}" in dash_duo.driver.current_url and "digit=6" in dash_duo.driver.current_url
-    dash_duo.driver.save_screenshot("/tmp/example-view-test.png")
+    screenshot(dash_duo, "example-view")
     dash_duo.select_dcc_dropdown("#example-class", value="8")
     dash_duo.wait_for_contains_text("#example-image", ": an 8")
     assert dash_duo.get_logs() == []
@@ -65,3 +65,11 @@ def test_an_index_beyond_the_class_is_refused_with_a_message(dash_duo, synthetic
     index.send_keys("1\n")
     dash_duo.wait_for_contains_text(CAPTION, f"Probe example #{members[1]}, number 2 of", timeout=10)
     assert dash_duo.get_logs() == []
+
+
+def test_completeness_names_the_logit_change_plainly():
+    """Not "−z(x) − −z(0)" for digit 0 of a single sigmoid output."""
+    from app.views.example import logit_change
+
+    assert logit_change("z₄") == "z₄(x) − z₄(0)"
+    assert logit_change("−z") == "z(0) − z(x)"

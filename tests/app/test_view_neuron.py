@@ -10,8 +10,8 @@ from selenium.webdriver.common.keys import Keys
 from app.server import create_app
 from neurons import open_run
 from neurons.runformat import RunWriter, run_path
-from tests.app.browser_helpers import seen
-from tests.conftest import dense_layers, mnist_sample, random_weights
+from tests.helpers.browser import screenshot, seen
+from tests.helpers.runs import dense_layers, mnist_sample, random_weights
 
 FIELD = "#neuron-field .js-plotly-plot"
 LABEL = "#neuron-snapshot-label"
@@ -53,7 +53,7 @@ def neuron_page(dash_duo, synthetic_run, app_port):
     path = synthetic_run("synthetic", units=(16, 8), snapshots=6)
     dash_duo.start_server(create_app(synthetic_run.data_dir, allow_training=False), port=app_port)
     dash_duo.driver.get(f"{dash_duo.server_url}/?run=synthetic&view=neuron&layer=dense_1&neuron=3")
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 5 of 5: epoch 5", timeout=15)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 5 of 0–5: epoch 5", timeout=15)
     return open_run(path)
 
 
@@ -68,7 +68,7 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(fields)), rel=1e-5)
 
     step_slider(dash_duo, Keys.ARROW_LEFT)
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 4 of 5: epoch 4")
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 4 of 0–5: epoch 4")
     np.testing.assert_allclose(shown_field(dash_duo), fields[4], atol=1e-6)
     assert shown_limit(dash_duo) == pytest.approx(np.nanmax(np.abs(fields)), rel=1e-5)
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 3 of dense_1 · weights")
@@ -94,7 +94,7 @@ def test_scrubbing_redraws_the_field_in_the_browser_with_fixed_limits(dash_duo, 
     high, low = shown_colour_bar(dash_duo)
     assert high == pytest.approx(np.nanmax(np.abs(step)), rel=1e-2) and low == -high
 
-    dash_duo.driver.save_screenshot("/tmp/neuron-view-test.png")
+    screenshot(dash_duo, "neuron-view")
     assert dash_duo.get_logs() == []
 
 
@@ -102,7 +102,7 @@ def test_a_burst_of_key_presses_ends_on_the_snapshot_the_slider_shows(dash_duo, 
     fields = show_weights(dash_duo, neuron_page)
     handle = dash_duo.find_element('#neuron-slider [role="slider"]')
     handle.send_keys(Keys.ARROW_LEFT * 4 + Keys.ARROW_RIGHT)
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 5: epoch 2")
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 0–5: epoch 2")
     assert handle.get_attribute("aria-valuenow") == "2"
     np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
     until(lambda: curve_marker(dash_duo) == 2, timeout=5)
@@ -120,7 +120,7 @@ def test_dragging_the_slider_with_the_mouse_shows_each_snapshot_it_passes(dash_d
     until(lambda: handle.get_attribute("aria-valuenow") == "2", timeout=5)
     np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
     ActionChains(dash_duo.driver).release().perform()
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 5: epoch 2")
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 0–5: epoch 2")
     np.testing.assert_allclose(shown_field(dash_duo), fields[2], atol=1e-6)
     assert dash_duo.get_logs() == []
 
@@ -128,8 +128,8 @@ def test_dragging_the_slider_with_the_mouse_shows_each_snapshot_it_passes(dash_d
 def test_play_advances_the_snapshots_and_pause_stops(dash_duo, neuron_page):
     dash_duo.find_element("#neuron-play").click()
     dash_duo.wait_for_text_to_equal("#neuron-play", "❚❚ Pause")
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 0 of 5: init", timeout=5)
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 5: epoch 2", timeout=5)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 0 of 0–5: init", timeout=5)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 0–5: epoch 2", timeout=5)
     dash_duo.find_element("#neuron-play").click()
     dash_duo.wait_for_text_to_equal("#neuron-play", "▶ Play")
     paused_at = dash_duo.find_element(LABEL).text
@@ -163,12 +163,12 @@ def test_a_live_run_s_new_snapshot_reaches_the_scrubber(dash_duo, synthetic_run,
     path = synthetic_run("live", units=(16, 8), snapshots=3, status="running")
     dash_duo.start_server(create_app(synthetic_run.data_dir, allow_training=False), port=app_port)
     dash_duo.driver.get(f"{dash_duo.server_url}/?run=live&view=neuron&layer=dense_1&neuron=2")
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 2: epoch 2", timeout=15)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 0–2: epoch 2", timeout=15)
 
     writer = RunWriter.reopen(path)
     weights = random_weights(writer.manifest["layers"], np.random.default_rng(5))
     writer.append_snapshot(weights, label="epoch 3", epoch=3, step=0)
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 3 of 3: epoch 3", timeout=15)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 3 of 0–3: epoch 3", timeout=15)
     run = open_run(path)
     np.testing.assert_allclose(shown_field(dash_duo), seen(run, run.receptive_field("dense_1", 2, 3, kind="change")),
                                atol=1e-6)
@@ -191,7 +191,8 @@ def test_a_run_without_snapshots_says_so_until_the_first_one_lands(dash_duo, tmp
     assert dash_duo.find_element("#neuron-body").get_attribute("hidden")
 
     writer.append_snapshot(random_weights(layers, np.random.default_rng(1)), label="init", epoch=0, step=0)
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 0 of 0: init", timeout=15)
+    dash_duo.wait_for_contains_text(LABEL, "Snapshot 0 of 0–0: init · no change yet", timeout=15)
+    assert dash_duo.find_element("#neuron-limit-high").text == "0", "no meaningless ±1e-9 limit"
     assert dash_duo.find_element("#neuron-waiting").get_attribute("hidden")
     assert dash_duo.get_logs() == []
 
