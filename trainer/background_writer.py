@@ -22,6 +22,8 @@ class BackgroundWriter:
         self._timer: threading.Thread | None = None
 
     def submit(self, job, *args, **kwargs) -> None:
+        while self._pending and self._pending[0].done() and self._pending[0].exception() is None:
+            self._pending.popleft()  # nothing to report: the queue stays short even if nobody checks
         self._pending.append(self._executor.submit(self._run, job, args, kwargs))
 
     def every(self, seconds: float, job) -> None:
@@ -29,7 +31,10 @@ class BackgroundWriter:
         run's heartbeat: no training hook has to look at a clock)."""
         def tick():
             while not self._timer_stop.wait(seconds):
-                self.submit(job)
+                try:
+                    self.submit(job)
+                except RuntimeError:  # the executor is gone (the interpreter is exiting)
+                    return
         self._timer = threading.Thread(target=tick, name="run-writer-timer", daemon=True)
         self._timer.start()
 

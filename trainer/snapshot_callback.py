@@ -102,7 +102,8 @@ class SnapshotCallback(keras.callbacks.Callback):
         if self.writer is None:
             self._create_run()
             self._append("init", epoch=0, step=0)
-        self.background.every(HEARTBEAT_INTERVAL, self.writer.heartbeat)
+        self._steps_at_beat = None
+        self.background.every(HEARTBEAT_INTERVAL, self._beat_while_training)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch, self._epoch_started = epoch, time.monotonic()
@@ -151,6 +152,15 @@ class SnapshotCallback(keras.callbacks.Callback):
         self._steps_per_epoch = steps or None
         parts = range(1, self.snapshots_per_epoch) if steps else ()
         self._inner_steps = sorted({round(steps * part / self.snapshots_per_epoch) for part in parts} - {0, steps})
+
+    def _beat_while_training(self) -> None:
+        """On the writer thread, every HEARTBEAT_INTERVAL: refresh the heartbeat if training took
+        a step since the last beat. A `fit` ended by an exception (say in a notebook, where the
+        process lives on) thus stops beating, and readers soon show its run as interrupted."""
+        steps = int(self.model.optimizer.iterations.numpy())
+        if steps != self._steps_at_beat:
+            self._steps_at_beat = steps
+            self.writer.heartbeat(min_interval=HEARTBEAT_INTERVAL)
 
     def _use_batch_hook(self, hook) -> None:
         """Keras calls `on_train_batch_end` of every callback after every step, looking the method

@@ -1,4 +1,6 @@
 """The public callback on models people build themselves."""
+import time
+
 import keras
 import numpy as np
 import pytest
@@ -174,3 +176,34 @@ def test_the_compiled_weight_reader_reads_what_read_weights_reads():
     for name, arrays in plain.items():
         for array, values in arrays.items():
             np.testing.assert_array_equal(fast[name][array], values)
+
+
+def test_the_heartbeat_beats_while_training_steps_and_stops_when_fit_dies(digits, tmp_path, monkeypatch):
+    """A fit ended by an exception in a living process (a notebook) must go stale, as it did when
+    the heartbeat came from the batch hooks."""
+    from neurons.runformat import RunWriter
+    from trainer import snapshot_callback
+
+    beats = []
+    monkeypatch.setattr(snapshot_callback, "HEARTBEAT_INTERVAL", 0.05)
+    monkeypatch.setattr(RunWriter, "heartbeat", lambda writer, min_interval=5.0: beats.append(min_interval))
+
+    class SlowThenBroken(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            time.sleep(0.02)
+
+        def on_epoch_begin(self, epoch, logs=None):
+            if epoch == 1:
+                raise RuntimeError("the notebook's own bug")
+
+    train_x, train_y, val_x, val_y = digits
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(4), keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.raises(RuntimeError, match="notebook"):
+        model.fit(data.model_inputs(train_x), train_y, epochs=3, batch_size=64, verbose=0,
+                  callbacks=[SnapshotCallback(tmp_path, "dies", probe=(val_x, val_y)), SlowThenBroken()])
+    assert len(beats) >= 2, "beats while steps are taken (10 steps of 20 ms, a beat every 50 ms)"
+    time.sleep(0.1)
+    settled = len(beats)
+    time.sleep(0.3)
+    assert len(beats) == settled, "no beat once training stopped stepping"
