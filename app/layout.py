@@ -8,6 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from app.theme import STATUS_COLORS
+from neurons.sweeps import group_by_sweep, state_counts
 from app.views import exports
 
 # The page polls the data folder: briskly while something trains, slowly otherwise (new runs
@@ -79,7 +80,29 @@ def status_badge(status: str):
                      style={"backgroundColor": STATUS_COLORS.get(status, STATUS_COLORS["broken"])})
 
 
-def picker_option(summary) -> dict:
+def picker_options(summaries) -> list[dict]:
+    """The picker's runs, newest first, each sweep's runs together under a heading of their own."""
+    options = []
+    for sweep_id, runs in group_by_sweep(summaries):
+        members = [picker_option(summary, in_sweep=bool(sweep_id)) for summary in runs]
+        if sweep_id:
+            options.append(sweep_heading(sweep_id, runs, " ".join(member["search"] for member in members)))
+        options.extend(members)
+    return options
+
+
+def sweep_heading(sweep_id: str, runs, search: str) -> dict:
+    """A sweep's heading in the picker; disabled, and its value can be no run id (':')."""
+    details = f"{len(runs)} run{'s' if len(runs) != 1 else ''} · {state_counts(runs)}"
+    label = html.Div(className="nl-option nl-option-sweep", children=[
+        html.Div(className="nl-option-head", children=[
+            html.Span("sweep", className="nl-sweep-tag"), html.Span(sweep_id, className="nl-option-id")]),
+        html.Div(details, className="nl-option-details", title=details),
+    ])
+    return {"label": label, "value": f"sweep:{sweep_id}", "disabled": True, "search": search}
+
+
+def picker_option(summary, in_sweep: bool = False) -> dict:
     """One run in the picker: id and status, then preset · dataset · epochs · test accuracy."""
     if summary.broken:
         details = f"broken: {summary.broken}"
@@ -89,10 +112,10 @@ def picker_option(summary) -> dict:
         details = " · ".join([summary.preset or "?", summary.dataset or "?",
                               f"{summary.epochs} epoch{'s' if summary.epochs != 1 else ''}",
                               accuracy])
-    label = html.Div(className="nl-option", children=[
+    label = html.Div(className="nl-option nl-option-member" if in_sweep else "nl-option", children=[
         html.Div(className="nl-option-head", children=[
             html.Span(summary.run_id, className="nl-option-id"), status_badge(summary.status)]),
         html.Div(details, className="nl-option-details", title=details),
     ])
     return {"label": label, "value": summary.run_id, "disabled": bool(summary.broken),
-            "search": f"{summary.run_id} {summary.preset} {summary.dataset} {summary.status}"}
+            "search": f"{summary.run_id} {summary.preset} {summary.dataset} {summary.status} {summary.sweep}"}

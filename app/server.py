@@ -149,7 +149,7 @@ def register_shell(app: dash.Dash, registry, view_names: list[str]) -> None:
         value = state["run"] if state else None
         if listed == shown_runs and value == shown_value:
             raise PreventUpdate
-        return [layout.picker_option(summary) for summary in summaries], value, listed
+        return layout.picker_options(summaries), value, listed
 
     @app.callback(Output("url", "search", allow_duplicate=True), Input("run-picker", "value"),
                   State("state", "data"), prevent_initial_call=True)
