@@ -7,7 +7,7 @@ import pytest
 
 import neurons
 from neurons.forward import probabilities
-from tests.conftest import mnist_sample
+from tests.helpers.runs import mnist_sample
 from tests.trainer.helpers import run_cli
 
 FIT_DIGITS = 600
