@@ -75,6 +75,12 @@ def register_click_to_neuron(app, view: str, graph_id: str) -> None:
         return href(state, view="neuron", neuron=neuron)
 
 
+def computing(child):
+    """`child` with a "computing…" note over it (dimmed) while a callback fills it for longer than 300 ms."""
+    return dcc.Loading(child, delay_show=300, overlay_style={"visibility": "visible", "opacity": 0.4},
+                       custom_spinner=html.Span("computing…", className="nl-computing"))
+
+
 def graph(graph_id, height: int | None, figure=None):
     """A figure on the page without a mode bar (the views are for looking, not editing);
     `height` None lets the figure's own layout height decide."""

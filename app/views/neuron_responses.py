@@ -33,7 +33,7 @@ def responds_panel():
     """The picture under the field's slider; it scrubs with it."""
     return html.Div(className="nl-responds", children=[
         # Shown only when the pictures take a while (a deeper layer's over many snapshots, ~1 s per 100).
-        computing(html.Div([controls.graph("neuron-responds", RESPONDS_HEIGHT),
+        controls.computing(html.Div([controls.graph("neuron-responds", RESPONDS_HEIGHT),
                             dcc.Store(id="neuron-responds-frames"), dcc.Store(id="neuron-responds-key")])),
         dcc.RadioItems(id="neuron-responds-kind", value="difference", inline=True, className="nl-caption",
                        options=[{"label": label, "value": kind} for kind, (label, _) in RESPONDS_KINDS.items()]),
@@ -68,15 +68,9 @@ def panels():
                 html.Span("activation maximisation from 4 noise seeds, computed on request",
                           className="nl-caption"),
             ]),
-            computing(html.Div(id="neuron-dream")),
+            controls.computing(html.Div(id="neuron-dream")),
         ]),
     ]
-
-
-def computing(child):
-    """`child` with a "computing…" note over it (dimmed) while a callback fills it for longer than 300 ms."""
-    return dcc.Loading(child, delay_show=300, overlay_style={"visibility": "visible", "opacity": 0.4},
-                       custom_spinner=html.Span("computing…", className="nl-computing"))
 
 
 @computed.per_run

@@ -72,17 +72,24 @@ def basis_control():
 
 def panels():
     return html.Div(className="nl-two", children=[
-        controls.graph("ranking-scatter", 340), controls.graph("ranking-curves", 340)])
+        controls.computing(controls.graph("ranking-scatter", 340)),
+        controls.computing(controls.graph("ranking-curves", 340))])
 
 
 def register(app, active):
-    @app.callback(Output("ranking-scatter", "figure"), Output("ranking-curves", "figure"),
-                  Output("ranking-basis", "value"), Input("state", "data"))
+    @app.callback(Output("ranking-scatter", "figure"), Output("ranking-curves", "figure"), Input("state", "data"))
     def draw(state):
         if not active(state):
             raise PreventUpdate
         key = (*computed.key_of(state), state["layer"], state["snapshot"])
-        return scatter_figure(*key, state["neuron"]), curves_figure(*key), state["basis"]
+        return scatter_figure(*key, state["neuron"]), curves_figure(*key)
+
+    @app.callback(Output("ranking-basis", "value"), Input("state", "data"))
+    def show_basis(state):
+        """At once, not after the slower figures: the choice shown is the link's."""
+        if not active(state):
+            raise PreventUpdate
+        return state["basis"]
 
     controls.register_choice(app, VIEW, "ranking-basis", "basis")
     controls.register_click_to_neuron(app, VIEW, "ranking-scatter")
