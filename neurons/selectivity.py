@@ -21,6 +21,8 @@ SI_EPSILON = 1e-9
 # Activations that are exactly zero for a whole range of inputs, so "never above zero" means dead.
 GATING_ACTIVATIONS = ("relu", "relu6")
 CONSTANT_TOLERANCE = 1e-9
+# Below this active share a neuron is dead or nearly (docs/interpretation.md, "Selectivity").
+QUIET_SHARE = 0.01
 
 
 def class_statistics(activations: np.ndarray, labels: np.ndarray, classes):

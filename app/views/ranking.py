@@ -17,6 +17,7 @@ from app import figures
 from app.urlstate import href
 from app.views import computed, controls
 from app.views import ranking_importance
+from neurons import selectivity
 
 VIEW = "ranking"
 LABEL = "Ranking"
@@ -77,7 +78,7 @@ GRID_HEIGHT = HEADER_HEIGHT + FILTER_ROW_HEIGHT + PAGE_SIZE * ROW_HEIGHT + 50  #
 # A neuron that fires on almost no digit has barely learned: its Δₜ is mostly optimiser noise, which
 # can look focused and top the ranking. Such neurons are filtered out at first (visibly, in the
 # filter row), so the ranking opens on neurons that take part.
-QUIET_SHARE = 0.01
+QUIET_SHARE = selectivity.QUIET_SHARE
 QUIET_FILTER = {"active_share": {"filterType": "number", "type": "greaterThanOrEqual", "filter": QUIET_SHARE * 100}}
 
 
