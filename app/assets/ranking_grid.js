@@ -66,9 +66,9 @@
         // Text that is no comparison (yet) leaves the filter as it was, and says so.
         const invalid = parseComparison(text, unit) === undefined;
         return React.createElement("input", {
-            type: "text", value: text, placeholder: "e.g. > 0.5",
+            type: "text", value: text, placeholder: "filter",
             className: invalid ? "nl-grid-filter nl-grid-filter-invalid" : "nl-grid-filter",
-            title: invalid ? "Not a comparison: type e.g. > 0.5, ≤ 3, = 4 or 0.2 to 0.4" : "",
+            title: (invalid ? "Not a comparison: type" : "Type") + " e.g. > 0.5, ≤ 3, = 4 or 0.2 to 0.4",
             "aria-label": "filter " + props.column.getColDef().headerName, "aria-invalid": invalid,
             onChange: event => {
                 setText(event.target.value);
