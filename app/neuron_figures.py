@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from app import figures, theme
+from app import figures, images, theme
 
 # One colour per digit class (Plotly's qualitative T10), for the class-stacked histogram.
 CLASS_COLOURS = ("#4c78a8", "#f58518", "#e45756", "#72b7b2", "#54a24b",
@@ -51,7 +51,7 @@ def band_label(low: float, high: float) -> str:
 def digit_png(image) -> str:
     """A probe digit (28×28 uint8, ink 255) as a PNG data URI, ink dark on white."""
     ink = 255 - np.asarray(image, dtype=np.uint8).reshape(figures.SIDE, figures.SIDE)
-    return figures.png_data_uri(np.repeat(ink[:, :, None], 3, axis=2))
+    return images.png_data_uri(np.repeat(ink[:, :, None], 3, axis=2))
 
 
 def logit_effects(table, *, neuron: int, title: str, height: int = 250) -> go.Figure:

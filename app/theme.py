@@ -72,21 +72,3 @@ def figure_layout(**overrides) -> dict:
     }
     layout.update(overrides)
     return layout
-
-
-def heatmap_style(figure, *, size: int | None = None, colorbar: bool = True):
-    """Make a heatmap figure square, image-oriented (row 0 at the top) and free of tick clutter."""
-    axis = {"showticklabels": False, "ticks": "", "showgrid": False, "zeroline": False,
-            "showline": False}
-    figure.update_xaxes(**axis, constrain="domain")
-    figure.update_yaxes(**axis, autorange="reversed", scaleanchor="x", scaleratio=1,
-                        constrain="domain")
-    figure.update_layout(**figure_layout(margin={"l": 8, "r": 8, "t": 40, "b": 8}))
-    if size is not None:
-        figure.update_layout(width=size + (70 if colorbar else 0), height=size + 48)
-    if colorbar:
-        figure.update_traces(colorbar={"thickness": 12, "outlinewidth": 0, "len": 0.85},
-                             selector={"type": "heatmap"})
-    else:
-        figure.update_traces(showscale=False, selector={"type": "heatmap"})
-    return figure

@@ -13,7 +13,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from app import figures
+from app import figures, images
 from app.urlstate import href
 from app.views import computed, controls
 from app.views import ranking_importance
@@ -176,7 +176,7 @@ def grid_rows(frame: pd.DataFrame, thumbnails: list[str]) -> list[dict]:
 def table_rows(run_id: str, snapshot_count: int, layer: str, snapshot: int, basis: str) -> list[dict]:
     """The grid's rows for a layer at one snapshot, a thumbnail of each neuron's basis picture included."""
     fields = ranking_importance.basis_fields(run_id, snapshot_count, layer, snapshot, basis)
-    return grid_rows(metrics_frame(run_id, snapshot_count, layer, snapshot, basis), figures.field_thumbnails(fields))
+    return grid_rows(metrics_frame(run_id, snapshot_count, layer, snapshot, basis), images.field_thumbnails(fields))
 
 
 def quiet_neurons(rows: list[dict]) -> int | None:

@@ -1,8 +1,4 @@
 """Pure tests of the figure builders on synthetic arrays (no browser, no run)."""
-import base64
-import struct
-import zlib
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -187,34 +183,3 @@ def test_activation_comparison_overlays_class_mean(rng):
     figure = figures.activation_comparison(rng.random(8), rng.random(8), title="t", subtitle="s")
     assert figure.data[0].type == "bar" and figure.data[1].type == "scatter"
     assert len(figure.data[0].y) == len(figure.data[1].y) == 8
-
-
-def test_colour_rgb_maps_zero_to_the_scale_centre_and_ends_to_the_extremes():
-    rgb = figures.colour_rgb(np.array([-1.0, 0.0, 1.0, 7.0]), limit=1.0)
-    assert rgb[0].tolist() == [0x05, 0x30, 0x61]
-    assert rgb[1].tolist() == [0xF7, 0xF7, 0xF7]
-    assert rgb[2].tolist() == rgb[3].tolist() == [0x67, 0x00, 0x1F]
-
-
-def test_colour_rgb_draws_nan_in_the_unseen_grey():
-    assert figures.hex_rgb("#c5ccd4") == [0xc5, 0xcc, 0xd4]
-    unseen = figures.hex_rgb(theme.UNSEEN)
-    colours = figures.colour_rgb(np.array([np.nan, 0.0]), limit=1.0)
-    assert colours[0].tolist() == unseen and colours[1].tolist() != unseen
-
-
-def test_field_thumbnails_are_valid_pngs_of_each_field_on_its_own_scale(rng):
-    fields = rng.normal(size=(3, 28, 28))
-    fields[1, 0, :] = np.nan
-    uris = figures.field_thumbnails(fields)
-    assert len(uris) == 3 and all(uri.startswith("data:image/png;base64,") for uri in uris)
-    for uri, field in zip(uris, fields):
-        png = base64.b64decode(uri.split(",", 1)[1])
-        assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        assert struct.unpack(">II", png[16:24]) == (28, 28)
-        length = struct.unpack(">I", png[33:37])[0]
-        assert png[37:41] == b"IDAT"
-        rows = np.frombuffer(zlib.decompress(png[41:41 + length]), np.uint8).reshape(28, 1 + 28 * 3)
-        assert (rows[:, 0] == 0).all()
-        expected = figures.colour_rgb(field, figures.symmetric_limit(field))
-        np.testing.assert_array_equal(rows[:, 1:].reshape(28, 28, 3), expected)
