@@ -42,8 +42,7 @@ REFERENCE = "reference"
 
 
 def build_data(folder: Path, snapshots: int, runs: int) -> None:
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import write_synthetic_run  # the test suite's writer of realistic run folders
+    from tests.helpers.runs import write_synthetic_run  # the test suite's writer of realistic run folders
 
     write_synthetic_run(folder, REFERENCE, units=(128, 64), batchnorm=True, snapshots=snapshots,
                         probe_size=1000)

@@ -6,10 +6,9 @@ import time
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
 from werkzeug.serving import make_server
 
-from tests.conftest import BROWSER_FLAGS  # the same headless, offline Chromium as the browser tests
+from tests.helpers.browser import chrome_options  # the same headless, offline Chromium as the browser tests
 
 
 def serve(data_dir: Path, port: int):
@@ -23,11 +22,7 @@ def serve(data_dir: Path, port: int):
 
 def browser(width: int = 1280, height: int = 1024):
     """Headless Chromium (the system one, offline) showing pages at width × height."""
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in BROWSER_FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options)
+    driver = webdriver.Chrome(options=chrome_options())
     # The page itself (not the window around it) gets exactly width × height.
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
                            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False})

@@ -197,7 +197,7 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=40, help="filter keys and sort clicks per case")
     parser.add_argument("--port", type=int, default=8138)
     args = parser.parse_args(argv)
-    from tests.conftest import write_synthetic_run
+    from tests.helpers.runs import write_synthetic_run
 
     with tempfile.TemporaryDirectory() as folder:
         write_synthetic_run(folder, RUN_ID, units=(UNITS, 64), snapshots=3, probe_size=1000, batchnorm=False,

@@ -7,8 +7,8 @@ import os
 
 import pytest
 from hypothesis import settings
-from selenium.webdriver.chrome.options import Options
 
+from tests.helpers.browser import chrome_options
 from tests.helpers.runs import write_synthetic_run
 
 # CI draws the same fuzzing examples every time (.ci/run sets HYPOTHESIS_PROFILE=ci), so main
@@ -16,18 +16,10 @@ from tests.helpers.runs import write_synthetic_run
 settings.register_profile("ci", derandomize=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-BROWSER_FLAGS = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-quic", "--window-size=1280,1024")
-
 
 def pytest_setup_options():
     """Called by dash's pytest plugin before it starts Chromium: headless, as root, offline."""
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in BROWSER_FLAGS:
-        options.add_argument(flag)
-    return options
+    return chrome_options()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
-from tests.app.browser_helpers import open_view
+from tests.helpers.browser import open_view
 
 SNAPSHOTS = 5
 

@@ -9,9 +9,10 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 from app.server import create_app  # noqa: E402
 from app.views import VIEWS  # noqa: E402
+from tests.helpers.browser import screenshot  # noqa: E402
 from tests.helpers.runs import mnist_sample  # noqa: E402
 
-SCREENSHOTS = os.environ.get("NEURON_LENS_SCREENSHOTS")  # a folder to look at the pages, if set
+SCREENSHOTS = os.environ.get("NEURON_LENS_SCREENSHOTS")  # set it to look at each page in screenshots/
 
 
 @pytest.fixture
@@ -58,7 +59,7 @@ def test_imported_run_opens_in_every_view(dash_duo, imported_data_dir, app_port)
         assert not dash_duo.find_element("#callback-error").is_displayed(), view.VIEW
         if SCREENSHOTS:
             time.sleep(1.5)
-            dash_duo.driver.save_screenshot(os.path.join(SCREENSHOTS, f"imported-{view.VIEW}.png"))
+            screenshot(dash_duo, f"imported-{view.VIEW}")
     dash_duo.driver.get(f"{dash_duo.server_url}/?run=mine&view=neuron&layer=dense_1&neuron=0")
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 0 of dense_1", timeout=20)
     assert "no change yet" not in dash_duo.find_element("#neuron-field").text  # one snapshot, no init: weights

@@ -3,7 +3,7 @@ run while it trains."""
 from dash.testing.wait import until
 
 from app.server import create_app
-from tests.app.browser_helpers import grow
+from tests.helpers.runs import grow
 
 HEALTH = "#health-figures"
 

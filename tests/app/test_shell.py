@@ -10,10 +10,9 @@ from selenium.webdriver.common.by import By
 
 from app.server import create_app, format_duration, training_progress
 from app.runs import RunInfo
+from tests.helpers.browser import screenshot
 from tests.helpers.runs import random_weights
 from neurons.runformat import RunWriter
-
-SHOTS = "/tmp/neuron-lens-shots"
 
 
 def set_created(path, created):
@@ -31,11 +30,6 @@ def make_runs(synthetic_run):
     broken.mkdir()
     (broken / "manifest.json").write_text('{"schema_version": 1, "run_id": ')
     return synthetic_run.data_dir
-
-
-def screenshot(dash_duo, name):
-    os.makedirs(SHOTS, exist_ok=True)
-    dash_duo.driver.save_screenshot(f"{SHOTS}/{name}.png")
 
 
 def test_importing_the_app_never_loads_tensorflow():

@@ -1,12 +1,10 @@
 """The run registry and cache settings behind the shell (no browser)."""
-import numpy as np
 import pytest
 
 from app import runs
 from app.cache import cache_config
 from app.runs import RunRegistry, RunUnavailable
-from tests.helpers.runs import random_weights
-from neurons.runformat import RunWriter
+from tests.helpers.runs import grow
 
 
 def test_info_follows_a_growing_run(synthetic_run):
@@ -14,9 +12,7 @@ def test_info_follows_a_growing_run(synthetic_run):
     registry = RunRegistry(synthetic_run.data_dir)
     before = registry.info("live")
     assert (before.snapshot_count, before.hidden_layers, before.units["dense_2"]) == (2, ["dense_1", "dense_2"], 8)
-    writer = RunWriter.reopen(path)
-    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(3)),
-                           label="epoch 2", epoch=2, step=0)
+    grow(path, 2, seed=3)
     after = registry.info("live")
     assert after.snapshot_count == 3 and after.revision != before.revision
 

@@ -2,6 +2,7 @@
 from app import theme
 from app.views.training import Curves, curves_of, summary_line, training_curves_figure
 from app.runs import RunInfo
+from tests.helpers.browser import screenshot
 
 
 def history(epochs, offset=0.0):
@@ -86,7 +87,7 @@ def test_training_view_overlays_picked_runs(dash_duo, synthetic_run, app_port):
     assert names == ["dropout · training", "dropout · validation", "dropout · best epoch",
                      "baseline · training", "baseline · validation", "baseline · best epoch"]
     until(lambda: "runs=baseline" in dash_duo.driver.current_url, timeout=10)
-    dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/training-overlay.png")
+    screenshot(dash_duo, "training-overlay")
 
     dash_duo.driver.back()  # the overlay was a step in the history
     dash_duo.wait_for_text_to_equal(legend, "training")

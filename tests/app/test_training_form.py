@@ -11,6 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from app import launcher as launcher_module
 from app.launcher import Launcher, TrainingRefused, TrainingRequest
 from app.server import create_app
+from tests.helpers.browser import screenshot
 
 
 def request(**changes):
@@ -108,13 +109,13 @@ def test_a_run_started_from_the_form_appears_and_trains_live(dash_duo, tmp_path,
         # The run can be listed (and shown, as the only run) before its first snapshot; the link
         # to it is written once that snapshot lands.
         until(lambda: "run=final-sample-s0-" in dash_duo.driver.current_url, timeout=60)
-        dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/form-run-live.png")
+        screenshot(dash_duo, "form-run-live")
         dash_duo.wait_for_contains_text(".nl-run-title", "COMPLETED", timeout=120)
         dash_duo.wait_for_contains_text("#training-summary", "test accuracy")
         dash_duo.wait_for_style_to_equal("#progress", "display", "none")
         dash_duo.wait_for_contains_text("#train-status", "completed, test accuracy", timeout=60)
         assert dash_duo.find_element("#train-start").is_enabled()
-        dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/form-run-done.png")
+        screenshot(dash_duo, "form-run-done")
         assert dash_duo.get_logs() == []
     finally:
         stop_training(launcher)

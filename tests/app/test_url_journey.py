@@ -8,6 +8,7 @@ from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 
 from app.server import create_app
+from tests.helpers.browser import screenshot
 
 
 def query_of(url):
@@ -76,7 +77,7 @@ def test_bad_values_show_a_plain_message_and_the_page_keeps_working(dash_duo, sy
     assert "The layer in the link is too long" in text
     assert "Traceback" not in dash_duo.driver.page_source
     dash_duo.wait_for_text_to_equal(".nl-run-id", "alpha")
-    dash_duo.driver.save_screenshot("/tmp/neuron-lens-shots/url-bad-values.png")
+    screenshot(dash_duo, "url-bad-values")
     assert dash_duo.get_logs() == []
 
 

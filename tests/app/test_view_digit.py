@@ -1,6 +1,6 @@
 """Journey 6 in a real browser: pick a digit, switch chains, click a bar to open its neuron."""
 import numpy as np
-from tests.app.browser_helpers import click_plot_at, open_view, seen, shown_matrix
+from tests.helpers.browser import click_plot_at, open_view, screenshot, seen, shown_matrix
 
 from neurons import open_run
 
@@ -34,7 +34,7 @@ def test_follow_a_digit_back_to_its_neurons_and_pixels(dash_duo, synthetic_run, 
 
     click_plot_at(dash_duo, "#digit-probabilities", 2, 1.0)  # high above the short bar of digit 2
     dash_duo.wait_for_contains_text(PIXELS, "Pixels → digit 2", timeout=10)
-    dash_duo.driver.save_screenshot("/tmp/digit-view-test.png")
+    screenshot(dash_duo, "digit-view")
 
     contributions = run.digit_chain(2, 3, example=3)["dense_2"]
     smallest = int(np.argmin(np.abs(contributions)))  # its bar is a sliver: click high above it

@@ -1,5 +1,5 @@
 """Journey 3 in a real browser: a layer's mosaic at a snapshot; clicking a tile opens the neuron."""
-from tests.app.browser_helpers import click_plot_at, open_view, shown_matrix
+from tests.helpers.browser import click_plot_at, open_view, screenshot, shown_matrix
 
 from app import figures
 
@@ -17,7 +17,7 @@ def test_mosaic_shows_every_neuron_and_a_click_opens_one(dash_duo, synthetic_run
     dash_duo.wait_for_contains_text(MOSAIC, "sorted by focus")
     dash_duo.find_element("#layer-scale input[value='tile']").click()
     dash_duo.wait_for_contains_text(MOSAIC, "each tile scaled")
-    dash_duo.driver.save_screenshot("/tmp/layer-view-test.png")
+    screenshot(dash_duo, "layer-view")
 
     columns = figures.mosaic_columns(16)
     tile = 5

@@ -2,7 +2,7 @@
 import numpy as np
 
 from neurons import open_run
-from tests.app.browser_helpers import open_view, seen, shown_matrix
+from tests.helpers.browser import open_view, seen, shown_matrix
 from app import figures
 
 

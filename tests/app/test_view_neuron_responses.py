@@ -9,7 +9,7 @@ from selenium.webdriver.common.keys import Keys
 from app.server import create_app
 from neurons import open_run
 from neurons.runformat import RunWriter
-from tests.app.browser_helpers import seen
+from tests.helpers.browser import seen
 from tests.helpers.runs import random_weights
 
 LABEL = "#neuron-snapshot-label"

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from selenium.webdriver.common.keys import Keys
-from tests.app.browser_helpers import open_view
-from tests.conftest import random_weights
+from tests.helpers.browser import open_view
+from tests.helpers.runs import random_weights
 
 from app.server import create_app
 from app.views import ranking

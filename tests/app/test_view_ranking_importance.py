@@ -9,7 +9,7 @@ from app.server import create_app
 from app.views import ranking_importance
 from neurons import open_run
 from neurons.runformat import RunWriter
-from tests.app.browser_helpers import click_plot_at
+from tests.helpers.browser import click_plot_at
 from tests.helpers.runs import random_weights
 
 CAPTION = "#ranking-caption"

@@ -5,7 +5,8 @@ from selenium.webdriver.common.keys import Keys
 
 from app.server import create_app
 from neurons import open_run
-from tests.app.browser_helpers import click_plot_at, grow, hover_plot_at, open_view
+from tests.helpers.browser import click_plot_at, hover_plot_at, open_view
+from tests.helpers.runs import grow
 
 PCA_MAP = "#space-map-box-pca"
 TSNE_MAP = "#space-map-box-tsne"

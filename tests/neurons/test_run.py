@@ -6,7 +6,7 @@ import pytest
 
 import neurons
 from neurons.runformat import BrokenRun, RunWriter
-from tests.helpers.runs import random_weights
+from tests.helpers.runs import grow, random_weights
 
 
 def test_properties_describe_the_run(synthetic_run):
@@ -60,8 +60,7 @@ def test_upto_is_the_run_as_it_was_at_that_count(synthetic_run):
     path = synthetic_run(snapshots=3, status="running")
     run = neurons.open_run(path)
     view = run.upto(2)
-    writer = RunWriter.reopen(path)
-    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(6)), label="epoch 3", epoch=3, step=0)
+    grow(path, 3, seed=6)
     run.refresh()
     assert run.snapshot_count == 4 and view.snapshot_count == 2
     assert view.snapshot_labels == ["init", "epoch 1"] and view.default_snapshot == 1

@@ -1,17 +1,57 @@
-"""Browser-test helpers for the inspection views: open a synthetic run, click inside Plotly figures."""
+"""Browser helpers for dash_duo tests and benchmarks: the headless Chromium, a free port, and
+reading or clicking what Plotly drew."""
+import os
+import random
+import socket
+from pathlib import Path
+
 import numpy as np
+from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.action_chains import ActionChains
 
-from app.server import create_app
-from neurons.runformat import RunWriter
-from tests.helpers.runs import random_weights
+BROWSER_FLAGS = ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--disable-quic", "--window-size=1280,1024")
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"  # git ignores it
+PORT_RANGE_ENV = "NEURON_LENS_TEST_PORTS"
+DEFAULT_PORT_RANGE = "8110-8149"
 
 
-def grow(path, epoch: int, seed: int = 5) -> None:
-    """Append a snapshot ("epoch {epoch}", new random weights) to a running run, as the trainer would."""
-    writer = RunWriter.reopen(path)
-    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(seed)),
-                           label=f"epoch {epoch}", epoch=epoch, step=0)
+def chrome_options() -> Options:
+    """The system Chromium, headless, able to run as root, offline."""
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in BROWSER_FLAGS:
+        options.add_argument(flag)
+    return options
+
+
+def port_range() -> tuple[int, int]:
+    """Engineers side by side keep to their own ports: NEURON_LENS_TEST_PORTS=LOW-HIGH."""
+    low, _, high = os.environ.get(PORT_RANGE_ENV, DEFAULT_PORT_RANGE).partition("-")
+    return int(low), int(high or low)
+
+
+def free_port(low: int, high: int) -> int:
+    """A port in [low, high] that nothing listens on right now, tried in random order."""
+    candidates = list(range(low, high + 1))
+    random.shuffle(candidates)
+    for port in candidates:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {low}-{high}")
+
+
+def screenshot(dash_duo, name: str) -> Path:
+    """Save the page as screenshots/NAME.png in the repository, to look at after the test."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    dash_duo.driver.save_screenshot(str(path))
+    return path
 
 
 def seen(run, maps) -> np.ndarray:
@@ -21,6 +61,8 @@ def seen(run, maps) -> np.ndarray:
 
 def open_view(dash_duo, synthetic_run, port, query, ready_selector, ready_text, **run_options):
     """Write a synthetic run, serve the app on `port`, open `?query` and wait for `ready_text`."""
+    from app.server import create_app  # not at the top: fixtures import this module in every test
+
     path = synthetic_run("synthetic", **run_options)
     dash_duo.start_server(create_app(synthetic_run.data_dir, allow_training=False), port=port)
     dash_duo.driver.get(f"{dash_duo.server_url}/?run=synthetic&{query}")
