@@ -112,9 +112,10 @@ def median_ms(call, **options) -> float:
 
 
 def times_ms(call, *, path: Path | None = None, drop_cache: bool = False, repeats: int = REPEATS,
-             prepare=None) -> list[float]:
+             prepare=None, cpu: list | None = None) -> list[float]:
     """Wall times of `call(run)` in ms; with `path`, every repetition gets a freshly opened Run,
-    on which `prepare(run)`, if given, runs untimed first."""
+    on which `prepare(run)`, if given, runs untimed first. `cpu`, if given, receives the process's
+    CPU time of each call in ms (a figure other load on a shared machine hardly moves)."""
     times = []
     run = neurons.open_run(path) if path else None
     for _ in range(repeats):
@@ -124,9 +125,11 @@ def times_ms(call, *, path: Path | None = None, drop_cache: bool = False, repeat
             run = neurons.open_run(path)
             if prepare:
                 prepare(run)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         call(run)
         times.append((time.perf_counter() - start) * 1000)
+        if cpu is not None:
+            cpu.append((time.process_time() - start_cpu) * 1000)
     return times
 
 
