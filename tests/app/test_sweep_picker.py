@@ -1,6 +1,5 @@
 """The run picker groups the runs of a sweep under a heading, where its newest run stands."""
 import json
-import os
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
@@ -8,8 +7,7 @@ from selenium.webdriver.common.by import By
 from app import layout
 from app.server import create_app
 from neurons.runformat import RunSummary
-
-SCREENSHOTS = os.environ.get("NEURON_LENS_SCREENSHOTS")  # a folder to look at the picker, if set
+from tests.helpers.browser import screenshot
 
 
 def summary(run_id, created, sweep="", status="completed"):
@@ -51,8 +49,7 @@ def test_the_picker_shows_a_sweep_as_a_group_and_opens_its_runs(dash_duo, synthe
         ["after", "COMPLETED"], ["SWEEP", "sw-demo"], ["sw-demo-relu-s0", "COMPLETED"],
         ["sw-demo-relu-s1", "COMPLETED"], ["before", "COMPLETED"]]
     assert "2 runs · 2 completed" in options[1].text
-    if SCREENSHOTS:
-        dash_duo.driver.save_screenshot(os.path.join(SCREENSHOTS, "picker-sweep.png"))
+    screenshot(dash_duo, "picker-sweep")
 
     options[1].click()  # the heading is no run: nothing opens
     assert dash_duo.find_element(".nl-run-id").text == "after" and "sweep" not in dash_duo.driver.current_url
