@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 import pandas as pd
-from dash import ALL, MATCH, Input, Output, State, ctx, dcc, html, no_update
+from dash import Input, Output, State, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from app import background, space_figures
@@ -33,12 +33,36 @@ MAX_LISTED = 60
 PROGRESS_SECONDS = 0.5
 
 
-def map_id(method: str) -> dict:
-    return {"role": "space-map", "method": method}
+def map_id(method: str) -> str:
+    return f"space-map-{method}"
 
 
-def tooltip_id(method: str) -> dict:
-    return {"role": "space-tooltip", "method": method}
+def tooltip_id(method: str) -> str:
+    return f"space-tooltip-{method}"
+
+
+def first_point(event) -> dict | None:
+    """The first point of a Plotly hover or click event, or None for anything else."""
+    points = event.get("points") if isinstance(event, dict) else None
+    return points[0] if isinstance(points, list) and points and isinstance(points[0], dict) else None
+
+
+def class_label(value) -> int | None:
+    """A class named by a confusion-matrix axis ("3" or 3), if it is one."""
+    text = str(value)
+    return int(text) if text.isdigit() and len(text) <= 2 else None
+
+
+def chosen_cell(cell, run) -> tuple[int, int] | None:
+    """The confusion-matrix cell (true, predicted) the page holds, if it names two classes of the run."""
+    if not isinstance(cell, list) or len(cell) != 2 or not all(value in run.classes for value in cell):
+        return None
+    return int(cell[0]), int(cell[1])
+
+
+def probe_index(point: dict | None, count: int) -> int | None:
+    """The probe digit a map point stands for (its customdata), if it is one."""
+    return None if point is None else controls.whole_number_below(point.get("customdata"), count)
 
 
 def layout():
@@ -282,28 +306,38 @@ def register_map(app):
 
     register_job(app, Output(map_id("tsne"), "figure"), "space-tsne", tsne_map)
 
-    @app.callback(Output(tooltip_id(MATCH), "show"), Output(tooltip_id(MATCH), "bbox"),
-                  Output(tooltip_id(MATCH), "children"),
-                  Input(map_id(MATCH), "hoverData"), State("state", "data"))
-    def show_digit(hover, state):
-        if not hover or not active(state):
-            return False, no_update, no_update
-        point = hover["points"][0]
-        example = int(point["customdata"])
-        run = computed.run_of(state)
-        label, guess = int(run.probe_labels[example]), int(predicted(state)[example])
-        verdict = "right" if guess == label else f"predicted {guess}"
-        return True, point["bbox"], html.Div(className="nl-space-tip", children=[
-            html.Img(src=digit_png(run.probe_images[example])),
-            html.Div(f"#{example}: a {label}, {verdict}")])
+    for method in METHODS:
+        app.callback(Output(tooltip_id(method), "show"), Output(tooltip_id(method), "bbox"),
+                     Output(tooltip_id(method), "children"),
+                     Input(map_id(method), "hoverData"), State("state", "data"))(show_digit)
 
-    @app.callback(Output("url", "search", allow_duplicate=True), Input(map_id(ALL), "clickData"),
+    @app.callback(Output("url", "search", allow_duplicate=True),
+                  *[Input(map_id(method), "clickData") for method in METHODS],
                   State("state", "data"), prevent_initial_call=True)
-    def open_example(clicks, state):
-        click = ctx.triggered[0]["value"] if ctx.triggered else None
-        if not click or not active(state):
+    def open_example(*clicks_and_state):
+        state = clicks_and_state[-1]
+        if not active(state) or not ctx.triggered:
             raise PreventUpdate
-        return href(state, view="example", example=int(click["points"][0]["customdata"]))
+        example = probe_index(first_point(ctx.triggered[0]["value"]), len(computed.run_of(state).probe_labels))
+        if example is None:
+            raise PreventUpdate
+        return href(state, view="example", example=example)
+
+
+def show_digit(hover, state):
+    """The hovered point's digit as a picture, with its class and the model's verdict."""
+    if not active(state):
+        return False, no_update, no_update
+    run = computed.run_of(state)
+    point = first_point(hover)
+    example = probe_index(point, len(run.probe_labels))
+    if example is None or not isinstance(point.get("bbox"), dict):
+        return False, no_update, no_update
+    label, guess = int(run.probe_labels[example]), int(predicted(state)[example])
+    verdict = "right" if guess == label else f"predicted {guess}"
+    return True, point["bbox"], html.Div(className="nl-space-tip", children=[
+        html.Img(src=digit_png(run.probe_images[example])),
+        html.Div(f"#{example}: a {label}, {verdict}")])
 
 
 def register_probes(app):
@@ -363,21 +397,25 @@ def register_confusion(app):
             matrix, title=f"Confusion matrix at {run.snapshot_labels[state['snapshot']]}",
             subtitle=f"{len(run.probe_labels)} probe digits, {wrong} misclassified<br>rows: true class · "
                      "columns: predicted class · click a cell to list its digits",
-            selected=tuple(cell) if cell else None)
+            selected=chosen_cell(cell, run))
 
     @app.callback(Output("space-cell", "data"), Input("space-confusion", "clickData"), prevent_initial_call=True)
     def choose_cell(click):
-        if not click:
+        point = first_point(click) or {}
+        cell = [class_label(point.get(axis)) for axis in ("y", "x")]
+        if None in cell:
             raise PreventUpdate
-        point = click["points"][0]
-        return [int(point["y"]), int(point["x"])]
+        return cell
 
     @app.callback(Output("space-cell-digits", "children"), Input("space-cell", "data"), Input("state", "data"),
                   prevent_initial_call=True)
     def list_digits(cell, state):
-        if not cell or not active(state):
+        if not active(state):
             raise PreventUpdate
         run = computed.run_of(state)
+        cell = chosen_cell(cell, run)
+        if cell is None:
+            raise PreventUpdate
         members = cell_members(run.probe_labels, predicted(state), *cell)
         label = run.snapshot_labels[state["snapshot"]]
         what = "correctly classified" if cell[0] == cell[1] else f"predicted as {cell[1]}"
