@@ -75,6 +75,7 @@ class SnapshotCallback(keras.callbacks.Callback):
         self._steps_per_epoch: int | None = None
         self.background: BackgroundWriter | None = None
         self._listed_at = 0.0
+        self._steps_at_beat: int | None = None
         if self.snapshots_per_epoch > 1:
             # Keras decides when `fit` starts whether batch hooks may run on a worker thread
             # (on backends it deems thread-safe); an inner snapshot must read the weights
@@ -102,7 +103,6 @@ class SnapshotCallback(keras.callbacks.Callback):
         if self.writer is None:
             self._create_run()
             self._append("init", epoch=0, step=0)
-        self._steps_at_beat = None
         self.background.every(HEARTBEAT_INTERVAL, self._beat_while_training)
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -114,7 +114,7 @@ class SnapshotCallback(keras.callbacks.Callback):
     def _snapshot_inside_epoch(self, batch, logs=None):
         """The batch hook, attached only while the epoch has an inner snapshot still to take."""
         step = batch + 1
-        if step < self._plan[0]:
+        if not self._plan or step < self._plan[0]:
             return
         while self._plan and self._plan[0] <= step:  # with steps_per_execution > 1, batches jump
             self._plan.pop(0)
