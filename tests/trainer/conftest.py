@@ -8,7 +8,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from tests.trainer.helpers import run_cli  # noqa: E402
+from tests.helpers.trainer import run_cli  # noqa: E402
 from trainer import data  # noqa: E402
 
 SMALL_SAMPLE_SIZE = 1_500

@@ -4,7 +4,7 @@ from scipy import ndimage
 
 from neurons.runformat import read_manifest
 from tests.helpers.runs import mnist_sample
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 from trainer import augment, data
 
 

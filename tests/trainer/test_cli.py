@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from neurons.runformat import read_manifest
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 from trainer import presets
 
 

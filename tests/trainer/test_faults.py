@@ -14,7 +14,7 @@ import pytest
 from neurons import runformat
 from neurons.runformat import (RunWriter, effective_status, list_runs, open_arrays, read_manifest,
                                verify_snapshot)
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 ENVIRONMENT = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}

@@ -8,7 +8,7 @@ import pytest
 import neurons
 from neurons.forward import probabilities
 from tests.helpers.runs import mnist_sample
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 
 FIT_DIGITS = 600
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests.trainer.conftest import offline_sample
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 from trainer import data
 
 # The bound: whatever the network does, `auto` has fallen back within this long.

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from neurons.runformat import open_arrays, read_manifest
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 from trainer import data, layer_map, presets
 from trainer.model import build_model
 from trainer.training import keras_layout

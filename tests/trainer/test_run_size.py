@@ -6,7 +6,7 @@ import numpy as np
 
 from neurons import slotfiles
 from neurons.runformat import array_shapes, open_arrays, read_manifest, verify_snapshot
-from tests.trainer.helpers import run_cli, stop_silently_at_snapshot
+from tests.helpers.trainer import run_cli, stop_silently_at_snapshot
 
 # The scale case: 784-1024(BN)-512(BN)-10, 301 snapshots, 1,000 probe digits.
 SCALE_PARAMETERS = 784 * 1024 + 1024 + 4 * 1024 + 1024 * 512 + 512 + 4 * 512 + 512 * 10 + 10

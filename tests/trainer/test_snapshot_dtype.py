@@ -10,7 +10,7 @@ import neurons
 from neurons.attribution import DEFAULT_STEPS
 from neurons.forward import as_inputs
 from neurons.run import FIELD_KINDS
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 
 MAP_TOLERANCE = 1e-3  # of the map's colour range
 ACCURACY_TOLERANCE = 0.002

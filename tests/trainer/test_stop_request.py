@@ -7,7 +7,7 @@ import time
 import pytest
 
 from neurons.runformat import read_manifest
-from tests.trainer.helpers import run_cli, stop_silently_at_snapshot
+from tests.helpers.trainer import run_cli, stop_silently_at_snapshot
 from trainer import stop_request
 
 

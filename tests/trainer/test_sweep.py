@@ -6,7 +6,7 @@ import pytest
 
 from neurons.runformat import read_manifest
 from neurons.sweeps import read_sweep
-from tests.trainer.helpers import run_cli
+from tests.helpers.trainer import run_cli
 from tests.trainer.test_faults import trainer_process, wait_for_snapshot
 from trainer import sweep
 

@@ -1,4 +1,4 @@
-"""Helpers for trainer tests."""
+"""Helpers for trainer tests: the CLI in-process, and a stop requested mid-snapshot."""
 import contextlib
 import io
 
