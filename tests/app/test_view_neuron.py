@@ -10,8 +10,8 @@ from selenium.webdriver.common.keys import Keys
 from app.server import create_app
 from neurons import open_run
 from neurons.runformat import RunWriter, run_path
-from tests.helpers.browser import screenshot, seen
-from tests.helpers.runs import dense_layers, mnist_sample, random_weights
+from tests.helpers.browser import open_view, screenshot, seen
+from tests.helpers.runs import dense_layers, grow, mnist_sample, random_weights
 
 FIELD = "#neuron-field .js-plotly-plot"
 LABEL = "#neuron-snapshot-label"
@@ -160,14 +160,10 @@ def test_choosing_a_deeper_neuron_shows_expanded_weights(dash_duo, neuron_page):
 
 
 def test_a_live_run_s_new_snapshot_reaches_the_scrubber(dash_duo, synthetic_run, app_port):
-    path = synthetic_run("live", units=(16, 8), snapshots=3, status="running")
-    dash_duo.start_server(create_app(synthetic_run.data_dir, allow_training=False), port=app_port)
-    dash_duo.driver.get(f"{dash_duo.server_url}/?run=live&view=neuron&layer=dense_1&neuron=2")
-    dash_duo.wait_for_contains_text(LABEL, "Snapshot 2 of 0–2: epoch 2", timeout=15)
+    path = open_view(dash_duo, synthetic_run, app_port, "view=neuron&layer=dense_1&neuron=2", LABEL,
+                     "Snapshot 2 of 0–2: epoch 2", run_id="live", units=(16, 8), snapshots=3, status="running")
 
-    writer = RunWriter.reopen(path)
-    weights = random_weights(writer.manifest["layers"], np.random.default_rng(5))
-    writer.append_snapshot(weights, label="epoch 3", epoch=3, step=0)
+    grow(path, 3)
     dash_duo.wait_for_contains_text(LABEL, "Snapshot 3 of 0–3: epoch 3", timeout=15)
     run = open_run(path)
     np.testing.assert_allclose(shown_field(dash_duo), seen(run, run.receptive_field("dense_1", 2, 3, kind="change")),

@@ -59,13 +59,14 @@ def seen(run, maps) -> np.ndarray:
     return np.where(run.live_pixels, np.asarray(maps, dtype=float), np.nan)
 
 
-def open_view(dash_duo, synthetic_run, port, query, ready_selector, ready_text, **run_options):
+def open_view(dash_duo, synthetic_run, port, query, ready_selector, ready_text, run_id="synthetic",
+              **run_options):
     """Write a synthetic run, serve the app on `port`, open `?query` and wait for `ready_text`."""
     from app.server import create_app  # not at the top: fixtures import this module in every test
 
-    path = synthetic_run("synthetic", **run_options)
+    path = synthetic_run(run_id, **run_options)
     dash_duo.start_server(create_app(synthetic_run.data_dir, allow_training=False), port=port)
-    dash_duo.driver.get(f"{dash_duo.server_url}/?run=synthetic&{query}")
+    dash_duo.driver.get(f"{dash_duo.server_url}/?run={run_id}&{query}")
     dash_duo.wait_for_contains_text(ready_selector, ready_text, timeout=20)
     return path
 
