@@ -8,9 +8,8 @@ from selenium.webdriver.common.keys import Keys
 
 from app.server import create_app
 from neurons import open_run
-from neurons.runformat import RunWriter
 from tests.helpers.browser import seen
-from tests.helpers.runs import random_weights
+from tests.helpers.runs import grow
 
 LABEL = "#neuron-snapshot-label"
 RESPONDS = "#neuron-responds"
@@ -114,9 +113,7 @@ def test_the_panels_take_in_a_live_run_s_new_snapshot(dash_duo, synthetic_run, a
                       status="running")
     dash_duo.wait_for_contains_text(LABEL, ": epoch 2 ·", timeout=15)
     dash_duo.wait_for_contains_text("#neuron-dream", "Dream of neuron 3 at epoch 2", timeout=20)
-    writer = RunWriter.reopen(run.path)
-    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(5)), label="epoch 3",
-                           epoch=3, step=0)
+    grow(run.path, 3)
     dash_duo.wait_for_contains_text(LABEL, ": epoch 3 ·", timeout=15)
     dash_duo.wait_for_contains_text("#neuron-histogram", "Activation histogram at epoch 3", timeout=15)
     dash_duo.wait_for_contains_text("#neuron-dream", "Dream of neuron 3 at epoch 3", timeout=20)

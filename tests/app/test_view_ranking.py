@@ -8,12 +8,11 @@ import pandas as pd
 import pytest
 from selenium.webdriver.common.keys import Keys
 from tests.helpers.browser import open_view
-from tests.helpers.runs import random_weights
+from tests.helpers.runs import grow
 
 from app.server import create_app
 from app.views import ranking
 from neurons import open_run
-from neurons.runformat import RunWriter
 
 TABLE = "#ranking-table"
 READY = "16 neurons of dense_1 at epoch 3"
@@ -169,9 +168,7 @@ def test_an_open_grid_follows_a_run_that_is_still_training(dash_duo, synthetic_r
     sort_by(dash_duo, "si")
     type_filter(dash_duo, "focus", "> 0")
 
-    writer = RunWriter.reopen(path)
-    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(5)),
-                           label="epoch 3", epoch=3, step=0)
+    grow(path, 3)
     dash_duo.wait_for_contains_text("#ranking-caption", "16 neurons of dense_1 at epoch 3", timeout=15)
     selectivity = open_run(path).selectivity("dense_1", 3)["si"].round(3)
     wait_for_first_row(dash_duo, int(selectivity.idxmax()))  # the user's sort, on the new snapshot's numbers

@@ -8,9 +8,8 @@ from dash.testing.wait import until
 from app.server import create_app
 from app.views import ranking_importance
 from neurons import open_run
-from neurons.runformat import RunWriter
 from tests.helpers.browser import click_plot_at
-from tests.helpers.runs import random_weights
+from tests.helpers.runs import grow
 
 CAPTION = "#ranking-caption"
 
@@ -64,9 +63,7 @@ def test_the_scatter_opens_a_neuron_and_the_curves_show_three_orders(dash_duo, s
 def test_the_panels_follow_a_run_that_is_still_training(dash_duo, synthetic_run, app_port):
     run = open_ranking(dash_duo, synthetic_run, app_port, run_id="live", snapshots=3, status="running")
     dash_duo.wait_for_contains_text("#ranking-scatter", "at epoch 2", timeout=15)
-    writer = RunWriter.reopen(run.path)
-    writer.append_snapshot(random_weights(writer.manifest["layers"], np.random.default_rng(5)), label="epoch 3",
-                           epoch=3, step=0)
+    grow(run.path, 3)
     dash_duo.wait_for_contains_text("#ranking-scatter", "at epoch 3", timeout=20)
     dash_duo.wait_for_contains_text(CAPTION, "at epoch 3")
     assert dash_duo.get_logs() == []
