@@ -3,6 +3,7 @@ import numpy as np
 from tests.helpers.browser import click_plot_at, open_view, screenshot, seen, shown_matrix
 
 from neurons import open_run
+from neurons.outputs import output_for
 
 PIXELS = "#digit-pixels"
 
@@ -64,6 +65,9 @@ class FakeRun:
     def __init__(self, output_units, kinds):
         self.output_units = output_units
         self.manifest = {"layers": [{"kind": kind} for kind in kinds]}
+
+    def output_for(self, digit):
+        return output_for(self.output_units, digit)
 
 
 def test_subtitles_name_the_output_column_that_is_really_used():
