@@ -124,10 +124,13 @@ def snapshot_of(state) -> int:
 
 
 def field_subtitle(run, layer: str) -> dict[str, str]:
-    """Per view kind, the definition shown; deeper layers say they show expanded weights."""
-    if run.hidden_layers.index(layer) > 0:
-        return dict(DEEPER_KINDS)
-    return {kind: text for kind, (_, text) in KINDS.items()}
+    """Per view kind, the definition shown; deeper layers say they show expanded weights, and an
+    import without an initialisation says its "change" is the weights themselves (RF₀ taken as 0)."""
+    subtitles = dict(DEEPER_KINDS) if run.hidden_layers.index(layer) > 0 else {
+        kind: text for kind, (_, text) in KINDS.items()}
+    if not run.has_initialisation:
+        subtitles["change"] = "No initialisation in this import: RF₀ taken as 0, so Δₜ = RFₜ, the weights"
+    return subtitles
 
 
 def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) -> dict:

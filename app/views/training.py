@@ -26,12 +26,13 @@ class Curves:
     run_id: str
     history: list[dict]
     best_epoch: int | None
+    status: str = "completed"
 
 
 def curves_of(info) -> Curves:
     best = finished_best(info.manifest, info.status)
     best_epoch = None if best is None else info.manifest["snapshots"][best].get("epoch")
-    return Curves(info.run_id, info.history, best_epoch)
+    return Curves(info.run_id, info.history, best_epoch, info.status)
 
 
 def column(history: list[dict], key: str) -> tuple[list, list]:
@@ -66,7 +67,7 @@ def training_curves_figure(runs: list[Curves]) -> dict:
                "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": 15}}
               for index, (_, title) in enumerate(PANELS)]
     if not any(run.history for run in runs):
-        titles.append({"text": "No epoch has finished yet", "showarrow": False, "x": 0.5, "y": 0.5,
+        titles.append({"text": no_history(runs[0]), "showarrow": False, "x": 0.5, "y": 0.5,
                        "xref": "paper", "yref": "paper", "font": {"size": 15, "color": theme.MUTED}})
     layout = theme.figure_layout(
         height=FIGURE_HEIGHT, margin={"l": 56, "r": 16, "t": 40, "b": 64},
@@ -97,6 +98,13 @@ def best_marker(run: Curves, metric: str, colour: str, panel: int, overlay: bool
                         hovertemplate=f"{name} {run.best_epoch}: %{{y:.4f}}<extra></extra>")]
 
 
+def no_history(run: Curves) -> str:
+    """Why the curves are empty: an import that came without its CSVLogger file, or a young run."""
+    if run.status == "imported":
+        return "No training history: this run was imported without --history"
+    return "No epoch has finished yet"
+
+
 def summary_line(run: Curves, test: dict | None) -> str:
     """The best epoch and the test result, in words."""
     parts = []
@@ -105,7 +113,8 @@ def summary_line(run: Curves, test: dict | None) -> str:
         parts.append(f"Best epoch {run.best_epoch}: validation accuracy "
                      f"{accuracies[epochs.index(run.best_epoch)]:.1%}")
     if test and isinstance(test.get("accuracy"), (int, float)):
-        parts.append(f"test accuracy {test['accuracy']:.1%} (best snapshot, held-out test set)")
+        where = "its probe digits" if run.status == "imported" else "best snapshot, held-out test set"
+        parts.append(f"test accuracy {test['accuracy']:.1%} ({where})")
     return " · ".join(parts) or f"{len(run.history)} epochs recorded"
 
 

@@ -98,3 +98,11 @@ def test_training_view_overlays_picked_runs(dash_duo, synthetic_run, app_port):
     dash_duo.wait_for_contains_text("#message", "There is no run called 'nope'. Leaving it out")
     assert len(dash_duo.driver.find_elements(By.CSS_SELECTOR, legend)) == 6
     assert dash_duo.get_logs() == []
+
+
+def test_an_import_without_history_says_why_and_names_its_probe_accuracy():
+    figure = training_curves_figure([Curves("imported", [], None, "imported")])
+    texts = [note["text"] for note in figure["layout"]["annotations"]]
+    assert "No training history: this run was imported without --history" in texts
+    assert summary_line(Curves("imported", [], None, "imported"), {"accuracy": 0.97}) == (
+        "test accuracy 97.0% (its probe digits)")

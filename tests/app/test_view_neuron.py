@@ -208,3 +208,16 @@ def test_a_neuron_number_out_of_range_is_refused_with_a_message(dash_duo, neuron
     dash_duo.wait_for_contains_text("#neuron-field", "Neuron 7 of dense_1", timeout=10)
     assert dash_duo.find_element("#message").get_attribute("hidden") == "true"
     assert dash_duo.get_logs() == []
+
+
+def test_an_import_without_initialisation_says_its_change_is_the_weights():
+    from app.views.neuron import field_subtitle
+
+    class Imported:
+        hidden_layers = ["dense_1", "dense_2"]
+        has_initialisation = False
+
+    for layer in Imported.hidden_layers:
+        assert "RF₀ taken as 0" in field_subtitle(Imported, layer)["change"]
+    Imported.has_initialisation = True
+    assert field_subtitle(Imported, "dense_1")["change"].startswith("Learned change")
