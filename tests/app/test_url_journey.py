@@ -8,6 +8,7 @@ from dash.testing.wait import until
 from selenium.webdriver.common.by import By
 
 from app.server import create_app
+from app.views import VIEWS
 from tests.helpers.browser import screenshot
 
 
@@ -41,7 +42,7 @@ def test_a_pasted_link_reopens_the_same_state(dash_duo, synthetic_run, app_port)
                                  "snapshot": "1", "digit": "4", "example": "7"}
     assert all(query["layer"] == "dense_2" and query["neuron"] == "3" for query in links.values())
     hints = [link.get_attribute("title") for link in dash_duo.driver.find_elements(By.CSS_SELECTOR, "#tabs a")]
-    assert len(hints) == 6 and all(len(hint) > 20 for hint in hints)  # each tab says what it is for
+    assert len(hints) == len(VIEWS) and all(len(hint) > 20 for hint in hints)  # each tab says what it is for
     assert dash_duo.find_element("#message").get_attribute("hidden") == "true"
     assert dash_duo.get_logs() == []
 
