@@ -129,7 +129,7 @@ def field_subtitle(run, layer: str) -> dict[str, str]:
     subtitles = dict(DEEPER_KINDS) if run.hidden_layers.index(layer) > 0 else {
         kind: text for kind, (_, text) in KINDS.items()}
     if not run.has_initialisation:
-        subtitles["change"] = "No initialisation in this import: RF₀ taken as 0, so Δₜ = RFₜ, the weights"
+        subtitles["change"] = "No init in this import: RF₀ = 0, so Δₜ = RFₜ, the weights"
     return subtitles
 
 

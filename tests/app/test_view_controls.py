@@ -85,6 +85,7 @@ def test_field_subtitles_fit_above_the_field_and_name_expanded_weights_for_deepe
 
     class TwoLayers:
         hidden_layers = ["dense_1", "dense_2"]
+        has_initialisation = True
 
     first, deeper = field_subtitle(TwoLayers, "dense_1"), field_subtitle(TwoLayers, "dense_2")
     assert set(first) == set(deeper) == {"weights", "change", "step"}

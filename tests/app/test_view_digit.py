@@ -49,13 +49,13 @@ def test_a_zero_or_one_run_reads_its_single_logit_negated_for_class_0(dash_duo, 
     path = open_view(dash_duo, synthetic_run, app_port, "view=digit&digit=0&snapshot=2", PIXELS,
                      "Pixels → digit 0 at epoch 2", units=(16, 8), snapshots=3, outputs=1, batchnorm=False)
     run = open_run(path)
-    np.testing.assert_allclose(shown_pixels(dash_duo), -seen(run, run.digit_chain(0, 2)["pixels"]), atol=1e-5)
+    np.testing.assert_allclose(shown_pixels(dash_duo), seen(run, run.digit_chain(0, 2)["pixels"]), atol=1e-5)
     dash_duo.wait_for_contains_text(PIXELS, "no BN in this model")
     assert "folded in" not in dash_duo.find_element("#view-digit").text  # like binary01: no batch norm
     dash_duo.wait_for_contains_text("#digit-layers", "how much logit −z moves")
     dash_duo.find_element("#digit-buttons button:nth-child(2)").click()  # class 1
     dash_duo.wait_for_contains_text(PIXELS, "Pixels → digit 1")
-    np.testing.assert_allclose(shown_pixels(dash_duo), seen(run, run.digit_chain(0, 2)["pixels"]), atol=1e-5)
+    np.testing.assert_allclose(shown_pixels(dash_duo), seen(run, run.digit_chain(1, 2)["pixels"]), atol=1e-5)
     assert dash_duo.get_logs() == []
 
 

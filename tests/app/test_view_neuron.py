@@ -218,6 +218,7 @@ def test_an_import_without_initialisation_says_its_change_is_the_weights():
         has_initialisation = False
 
     for layer in Imported.hidden_layers:
-        assert "RF₀ taken as 0" in field_subtitle(Imported, layer)["change"]
+        assert "RF₀ = 0" in field_subtitle(Imported, layer)["change"]
+        assert len(field_subtitle(Imported, layer)["change"]) <= 70  # as every subtitle above the field
     Imported.has_initialisation = True
     assert field_subtitle(Imported, "dense_1")["change"].startswith("Learned change")
