@@ -3,9 +3,10 @@
 In-process SimpleCache by default; a shared Redis cache when NEURON_LENS_REDIS_URL is set, so
 several gunicorn workers compute each result once. Memoized functions must take the run id and the
 run's snapshot count among their arguments: the key then changes as soon as a live run gains a
-snapshot, and nothing stale is ever shown.
+snapshot, and nothing stale is ever shown. Views cache only through app.views.computed.per_run
+(and figure_cache), which builds every key from (run id, snapshot count, arguments):
 
-    @cache.memoize()
+    @computed.per_run
     def focus_table(run_id, snapshot_count, layer, snapshot): ...
 """
 from __future__ import annotations
