@@ -13,7 +13,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from app import figures, images
+from app import images
 from app.urlstate import href
 from app.views import computed, controls
 from app.views import ranking_importance
