@@ -39,6 +39,7 @@ METRICS = {
     "spread": ("spread (pixels)", "radius of gyration of p = |Δₜ| / Σ|Δₜ| on the 28×28 grid"),
     "blobs": ("blobs", "connected regions (8-connectivity) with |Δₜ| ≥ ½ max"),
 }
+FIELD_TITLE_SIZE = 13
 SLIDER_MARKS = 4  # the field's slider is narrow: more marks would overlap
 ABLATION_MODES = {"mean": "mean-ablation (activation → its probe-set mean)",
                   "zero": "zero-ablation (activation → 0)"}
@@ -140,6 +141,8 @@ def frames_payload(run_id: str, snapshot_count: int, layer: str, neuron: int) ->
     # The browser fills in the field, limits and title of each frame; this is the frame around them.
     base = figures.field_heatmap(computed.unseen_as_nan(run, np.zeros((28, 28))), title="",
                                  subtitle=KINDS["weights"][1], height=430, colorbar_title=None)
+    # "Neuron 103 of dense_2 · change since previous snapshot" is cut off at the usual 15 px.
+    base.update_layout(title_font_size=FIELD_TITLE_SIZE)
     payload.update(base=base.to_plotly_json(),
                    titles={kind: f"Neuron {neuron} of {layer} · {label}" for kind, (label, _) in KINDS.items()},
                    subtitles=field_subtitle(run, layer))
